@@ -1,0 +1,302 @@
+//! Enveloped XML signatures as SAML core §5.4 profiles them (XML Signature Syntax and Processing
+//! 1.1): one SignedInfo, one Reference to the signature's parent by its `ID`, the transforms
+//! enveloped-signature then exclusive c14n, RSA PKCS#1 v1.5 with SHA-2 (SHA-1 only if allowed).
+
+use rsa::Pkcs1v15Sign;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::input::base64_text;
+use crate::keys::{TrustedKey, MIN_RSA_BITS};
+use crate::ns::{DSIG, EXC_C14N};
+use crate::xml::c14n::canonicalize;
+use crate::xml::{Document, Element, NodeId};
+use crate::{Error, Trust};
+
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+/// Hash functions allowed in SignatureMethod and DigestMethod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashAlg {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashAlg {
+    /// XML-DSig §6.2 / RFC 6931 §2.1 digest method URIs.
+    fn from_digest_uri(uri: &str) -> Option<Self> {
+        Some(match uri {
+            "http://www.w3.org/2000/09/xmldsig#sha1" => HashAlg::Sha1,
+            "http://www.w3.org/2001/04/xmlenc#sha256" => HashAlg::Sha256,
+            "http://www.w3.org/2001/04/xmldsig-more#sha384" => HashAlg::Sha384,
+            "http://www.w3.org/2001/04/xmlenc#sha512" => HashAlg::Sha512,
+            _ => return None,
+        })
+    }
+
+    /// XML-DSig §6.4.2 / RFC 6931 §2.3 RSA PKCS#1 v1.5 signature method URIs.
+    fn from_rsa_signature_uri(uri: &str) -> Option<Self> {
+        Some(match uri {
+            "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => HashAlg::Sha1,
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => HashAlg::Sha256,
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => HashAlg::Sha384,
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => HashAlg::Sha512,
+            _ => return None,
+        })
+    }
+
+    fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            HashAlg::Sha1 => Sha1::digest(data).to_vec(),
+            HashAlg::Sha256 => Sha256::digest(data).to_vec(),
+            HashAlg::Sha384 => Sha384::digest(data).to_vec(),
+            HashAlg::Sha512 => Sha512::digest(data).to_vec(),
+        }
+    }
+
+    fn pkcs1v15(self) -> Pkcs1v15Sign {
+        match self {
+            HashAlg::Sha1 => Pkcs1v15Sign::new::<Sha1>(),
+            HashAlg::Sha256 => Pkcs1v15Sign::new::<Sha256>(),
+            HashAlg::Sha384 => Pkcs1v15Sign::new::<Sha384>(),
+            HashAlg::Sha512 => Pkcs1v15Sign::new::<Sha512>(),
+        }
+    }
+}
+
+/// A ds:Signature whose structure was checked, ready to verify.
+#[derive(Debug)]
+pub(crate) struct Signature {
+    pub node: NodeId,
+    pub parent: NodeId,
+    signed_info: NodeId,
+    si_prefixes: Vec<String>,
+    sig_alg: HashAlg,
+    ref_uri: String,
+    ref_prefixes: Vec<String>,
+    digest_alg: HashAlg,
+    digest_value: Vec<u8>,
+    signature_value: Vec<u8>,
+    keyinfo_certs: Vec<Vec<u8>>,
+}
+
+/// Element children of `id`, refusing stray text (XML-DSig elements have element content).
+fn elements(doc: &Document, id: NodeId) -> Result<Vec<(NodeId, &Element)>, Error> {
+    if doc.has_non_space_text(id) {
+        let name = doc.element(id).map(|e| e.local.clone()).unwrap_or_default();
+        return Err(Error::sig_malformed(format!("text inside ds:{name}")));
+    }
+    Ok(doc.child_elements(id).collect())
+}
+
+fn expect<'d>(
+    list: &[(NodeId, &'d Element)],
+    i: usize,
+    local: &str,
+) -> Result<(NodeId, &'d Element), Error> {
+    match list.get(i) {
+        Some(&(id, e)) if e.is(DSIG, local) => Ok((id, e)),
+        _ => Err(Error::sig_malformed(format!("expected ds:{local}"))),
+    }
+}
+
+fn algorithm(e: &Element) -> Result<&str, Error> {
+    e.attr("Algorithm")
+        .ok_or_else(|| Error::sig_malformed(format!("ds:{} without Algorithm", e.local)))
+}
+
+/// Read the PrefixList of an `ec:InclusiveNamespaces` child (Exc-C14N §3), if any; any other
+/// child of a c14n method or transform is refused.
+fn inclusive_prefixes(doc: &Document, id: NodeId) -> Result<Vec<String>, Error> {
+    let mut prefixes = Vec::new();
+    for (_, e) in elements(doc, id)? {
+        if !e.is(EXC_C14N, "InclusiveNamespaces") {
+            return Err(Error::TransformForbidden {
+                algorithm: format!("{EXC_C14N} with {}", e.local),
+            });
+        }
+        let list = e.attr("PrefixList").unwrap_or("");
+        prefixes.extend(list.split_ascii_whitespace().map(str::to_owned));
+    }
+    Ok(prefixes)
+}
+
+/// Check the structure of the ds:Signature at `node` (XML-DSig §4) and extract what
+/// verification needs. Algorithms are checked here; keys and digests in [`verify`].
+pub(crate) fn parse(doc: &Document, node: NodeId) -> Result<Signature, Error> {
+    let parent = doc
+        .parent(node)
+        .ok_or_else(|| Error::sig_malformed("signature is the document element"))?;
+    let kids = elements(doc, node)?;
+    let (signed_info, _) = expect(&kids, 0, "SignedInfo")?;
+    let (sv, _) = expect(&kids, 1, "SignatureValue")?;
+    let mut keyinfo_certs = Vec::new();
+    for (i, &(id, e)) in kids.iter().enumerate().skip(2) {
+        if i == 2 && e.is(DSIG, "KeyInfo") {
+            keyinfo_certs = x509_certificates(doc, id);
+        } else {
+            return Err(Error::sig_malformed(format!(
+                "unexpected ds:{} in Signature",
+                e.local
+            )));
+        }
+    }
+    let signature_value = base64_text(&doc.text(sv))
+        .ok_or_else(|| Error::sig_malformed("SignatureValue is not base64"))?;
+
+    let si = elements(doc, signed_info)?;
+    let (cm, cm_e) = expect(&si, 0, "CanonicalizationMethod")?;
+    let c14n_alg = algorithm(cm_e)?;
+    if c14n_alg != EXC_C14N {
+        return Err(Error::AlgorithmUnsupported {
+            algorithm: c14n_alg.to_owned(),
+        });
+    }
+    let si_prefixes = inclusive_prefixes(doc, cm)?;
+    let (_, sm) = expect(&si, 1, "SignatureMethod")?;
+    let sig_uri = algorithm(sm)?;
+    let sig_alg =
+        HashAlg::from_rsa_signature_uri(sig_uri).ok_or_else(|| Error::AlgorithmUnsupported {
+            algorithm: sig_uri.to_owned(),
+        })?;
+    if si.len() != 3 {
+        return Err(Error::sig_malformed(format!(
+            "{} elements in SignedInfo; exactly one Reference is allowed",
+            si.len()
+        )));
+    }
+    let (reference, re) = expect(&si, 2, "Reference")?;
+    let ref_uri = re.attr("URI").unwrap_or("").to_owned();
+
+    let rk = elements(doc, reference)?;
+    let (transforms, _) = expect(&rk, 0, "Transforms")?;
+    let ref_prefixes = check_transforms(doc, transforms)?;
+    let (_, dm) = expect(&rk, 1, "DigestMethod")?;
+    let dig_uri = algorithm(dm)?;
+    let digest_alg =
+        HashAlg::from_digest_uri(dig_uri).ok_or_else(|| Error::AlgorithmUnsupported {
+            algorithm: dig_uri.to_owned(),
+        })?;
+    let (dv, _) = expect(&rk, 2, "DigestValue")?;
+    if rk.len() != 3 {
+        return Err(Error::sig_malformed("unexpected element in Reference"));
+    }
+    let digest_value = base64_text(&doc.text(dv))
+        .ok_or_else(|| Error::sig_malformed("DigestValue is not base64"))?;
+    Ok(Signature {
+        node,
+        parent,
+        signed_info,
+        si_prefixes,
+        sig_alg,
+        ref_uri,
+        ref_prefixes,
+        digest_alg,
+        digest_value,
+        signature_value,
+        keyinfo_certs,
+    })
+}
+
+/// XML-DSig §6.6 transforms: exactly enveloped-signature then exclusive c14n; returns the
+/// c14n PrefixList. XSLT, XPath and everything else are refused before anything runs.
+fn check_transforms(doc: &Document, transforms: NodeId) -> Result<Vec<String>, Error> {
+    let list = elements(doc, transforms)?;
+    let mut algs = Vec::new();
+    let mut prefixes = Vec::new();
+    for (id, e) in &list {
+        if !e.is(DSIG, "Transform") {
+            return Err(Error::sig_malformed(format!(
+                "ds:{} in Transforms",
+                e.local
+            )));
+        }
+        let alg = algorithm(e)?;
+        match alg {
+            ENVELOPED if doc.child_elements(*id).next().is_none() => {}
+            EXC_C14N => prefixes = inclusive_prefixes(doc, *id)?,
+            _ => {
+                return Err(Error::TransformForbidden {
+                    algorithm: alg.to_owned(),
+                })
+            }
+        }
+        algs.push(alg);
+    }
+    if algs != [ENVELOPED, EXC_C14N] {
+        return Err(Error::sig_malformed(
+            "Transforms must be enveloped-signature then exclusive c14n",
+        ));
+    }
+    Ok(prefixes)
+}
+
+/// DER certificates in KeyInfo/X509Data/X509Certificate. Used only to pick among pinned keys.
+fn x509_certificates(doc: &Document, keyinfo: NodeId) -> Vec<Vec<u8>> {
+    doc.children_named(keyinfo, DSIG, "X509Data")
+        .flat_map(|d| {
+            doc.children_named(d, DSIG, "X509Certificate")
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|c| base64_text(&doc.text(c)))
+        .collect()
+}
+
+/// Verify `sig` (XML-DSig §3.2: reference validation, then signature validation) with the
+/// pinned keys. Returns the canonical bytes of the signed element, minus the signature: the only
+/// bytes identity may later be read from.
+pub(crate) fn verify(doc: &Document, sig: &Signature, trust: &Trust) -> Result<Vec<u8>, Error> {
+    if (sig.sig_alg == HashAlg::Sha1 || sig.digest_alg == HashAlg::Sha1) && !trust.allow_sha1 {
+        return Err(Error::Sha1Forbidden);
+    }
+    let parent_id = doc.element(sig.parent).and_then(|e| e.attr("ID"));
+    match (sig.ref_uri.strip_prefix('#'), parent_id) {
+        (Some(frag), Some(id)) if frag == id => {}
+        _ => {
+            return Err(Error::ReferenceInvalid {
+                uri: sig.ref_uri.clone(),
+            })
+        }
+    }
+    let mut signed = Vec::with_capacity(4096);
+    canonicalize(
+        doc,
+        sig.parent,
+        Some(sig.node),
+        &sig.ref_prefixes,
+        &mut signed,
+    );
+    if sig.digest_alg.digest(&signed) != sig.digest_value {
+        return Err(Error::DigestMismatch);
+    }
+    let mut si = Vec::with_capacity(1024);
+    canonicalize(doc, sig.signed_info, None, &sig.si_prefixes, &mut si);
+    let hashed = sig.sig_alg.digest(&si);
+
+    let usable = |k: &&TrustedKey| trust.allow_sha1 || k.bits() >= MIN_RSA_BITS;
+    let named: Vec<&TrustedKey> = trust
+        .idp_keys
+        .iter()
+        .filter(usable)
+        .filter(|k| sig.keyinfo_certs.contains(&k.cert_der))
+        .collect();
+    let candidates: Vec<&TrustedKey> = if named.is_empty() {
+        trust.idp_keys.iter().filter(usable).collect()
+    } else {
+        named.clone()
+    };
+    let ok = candidates.iter().any(|k| {
+        k.key
+            .verify(sig.sig_alg.pkcs1v15(), &hashed, &sig.signature_value)
+            .is_ok()
+    });
+    if ok {
+        Ok(signed)
+    } else if named.is_empty() && !sig.keyinfo_certs.is_empty() {
+        Err(Error::UntrustedKey)
+    } else {
+        Err(Error::SignatureInvalid)
+    }
+}

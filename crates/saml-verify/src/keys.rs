@@ -1,0 +1,181 @@
+//! Pinned IdP signing keys (SAML metadata §2.4.1.1 KeyDescriptor; XML-DSig §4.4.4 X509Data).
+//!
+//! Trust comes only from certificates the operator configured. A certificate found in a
+//! message's KeyInfo can at most pick one of these; a raw `KeyValue` is never used.
+
+use core::fmt;
+
+use rsa::pkcs8::DecodePublicKey;
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPublicKey;
+use sha2::{Digest, Sha256};
+
+use crate::input::base64_text;
+use crate::Error;
+
+/// Smallest RSA modulus accepted without the legacy switch.
+pub const MIN_RSA_BITS: usize = 2048;
+/// Smallest RSA modulus accepted at all (some IdPs still sign with 1024-bit keys and SHA-1).
+pub const MIN_LEGACY_RSA_BITS: usize = 1024;
+
+/// An RSA public key from a configured IdP certificate.
+#[derive(Clone)]
+pub struct TrustedKey {
+    pub(crate) cert_der: Vec<u8>,
+    pub(crate) key: RsaPublicKey,
+    fingerprint: [u8; 32],
+}
+
+impl TrustedKey {
+    /// From a certificate as PEM (`CERTIFICATE`) or DER, or bare base64 of the DER (as in
+    /// metadata and in most IdP admin consoles).
+    pub fn from_certificate(data: &[u8]) -> Result<Self, Error> {
+        let der = certificate_der(data)?;
+        Self::from_der(der)
+    }
+
+    /// From the DER bytes of an X.509 certificate.
+    pub fn from_der(der: Vec<u8>) -> Result<Self, Error> {
+        let spki = spki_of_certificate(&der).ok_or_else(|| invalid("not an X.509 certificate"))?;
+        let key = RsaPublicKey::from_public_key_der(spki)
+            .map_err(|_| invalid("the certificate's key is not an RSA key"))?;
+        let bits = key.n().bits();
+        if bits < MIN_LEGACY_RSA_BITS {
+            return Err(invalid(&format!("a {bits}-bit RSA key is too small")));
+        }
+        let fingerprint = Sha256::digest(&der).into();
+        Ok(TrustedKey {
+            cert_der: der,
+            key,
+            fingerprint,
+        })
+    }
+
+    /// SHA-256 of the certificate, lower-case hex: how operators tell keys apart.
+    pub fn fingerprint(&self) -> String {
+        self.fingerprint
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Size of the RSA modulus in bits.
+    pub fn bits(&self) -> usize {
+        self.key.n().bits()
+    }
+
+    /// The certificate, DER.
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+}
+
+impl fmt::Debug for TrustedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "TrustedKey(rsa-{}, sha256:{})",
+            self.bits(),
+            self.fingerprint()
+        )
+    }
+}
+
+fn invalid(detail: &str) -> Error {
+    Error::TrustConfigInvalid {
+        detail: detail.to_owned(),
+    }
+}
+
+/// The DER of a certificate given as PEM, DER, or bare base64.
+fn certificate_der(data: &[u8]) -> Result<Vec<u8>, Error> {
+    if data.first() == Some(&0x30) {
+        return Ok(data.to_vec());
+    }
+    let text =
+        std::str::from_utf8(data).map_err(|_| invalid("certificate is neither PEM nor DER"))?;
+    let body = match text.find("-----BEGIN CERTIFICATE-----") {
+        Some(start) => {
+            let after = &text[start + 27..];
+            let end = after
+                .find("-----END CERTIFICATE-----")
+                .ok_or_else(|| invalid("unterminated PEM certificate"))?;
+            &after[..end]
+        }
+        None if text.contains("-----BEGIN") => {
+            return Err(invalid("PEM block is not a CERTIFICATE"))
+        }
+        None => text,
+    };
+    base64_text(body).ok_or_else(|| invalid("certificate base64 is invalid"))
+}
+
+/// Walk `Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serial,
+/// signature, issuer, validity, subject, subjectPublicKeyInfo, ... } ... }` (RFC 5280 §4.1) and
+/// return the whole SubjectPublicKeyInfo TLV.
+fn spki_of_certificate(der: &[u8]) -> Option<&[u8]> {
+    let (tag, cert, _, _) = tlv(der)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (tag, tbs, _, _) = tlv(cert)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let mut rest = tbs;
+    let (tag, _, after, _) = tlv(rest)?;
+    if tag == 0xA0 {
+        rest = after;
+    }
+    for _ in 0..5 {
+        let (_, _, after, _) = tlv(rest)?;
+        rest = after;
+    }
+    let (tag, _, _, whole) = tlv(rest)?;
+    (tag == 0x30).then_some(whole)
+}
+
+/// (tag, contents, rest, whole TLV).
+type Tlv<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+
+/// One DER TLV. Definite lengths only.
+fn tlv(data: &[u8]) -> Option<Tlv<'_>> {
+    let tag = *data.first()?;
+    let first = *data.get(1)? as usize;
+    let (len, hdr) = if first < 0x80 {
+        (first, 2)
+    } else {
+        let n = first & 0x7f;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | *data.get(2 + i)? as usize;
+        }
+        (len, 2 + n)
+    };
+    let end = hdr.checked_add(len)?;
+    let contents = data.get(hdr..end)?;
+    Some((tag, contents, data.get(end..)?, data.get(..end)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_non_certificates() {
+        for bad in [
+            &b""[..],
+            b"\x30\x03\x02\x01\x01",
+            b"-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----",
+            b"%%%",
+        ] {
+            assert_eq!(
+                TrustedKey::from_certificate(bad).unwrap_err().code(),
+                "trust_config_invalid"
+            );
+        }
+    }
+}

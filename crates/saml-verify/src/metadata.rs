@@ -1,0 +1,100 @@
+//! IdP metadata (SAML metadata §2.3.2 EntityDescriptor, §2.4.3 IDPSSODescriptor): the entity ID,
+//! the signing certificates (KeyDescriptor with `use="signing"` or no `use`, §2.4.1.1) and the
+//! SingleSignOnService endpoints.
+
+use crate::ns::{DSIG, MD};
+use crate::xml::{parse, Document, Limits, NodeId};
+use crate::{Error, TrustedKey};
+
+/// What an IdP's metadata says about signing in with it.
+#[derive(Debug, Clone)]
+pub struct IdpMetadata {
+    pub entity_id: String,
+    pub signing_keys: Vec<TrustedKey>,
+    /// (Binding URI, Location) of each SingleSignOnService.
+    pub sso_services: Vec<(String, String)>,
+}
+
+const HTTP_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+
+impl IdpMetadata {
+    /// The HTTP-Redirect SingleSignOnService location, if any.
+    pub fn redirect_sso_url(&self) -> Option<&str> {
+        self.sso_services
+            .iter()
+            .find(|(b, _)| b == HTTP_REDIRECT)
+            .map(|(_, l)| l.as_str())
+    }
+}
+
+fn invalid(detail: &str) -> Error {
+    Error::TrustConfigInvalid {
+        detail: format!("IdP metadata: {detail}"),
+    }
+}
+
+/// Parse metadata XML: an EntityDescriptor, or the first EntityDescriptor with an
+/// IDPSSODescriptor inside an EntitiesDescriptor.
+pub fn parse_idp_metadata(xml: &[u8]) -> Result<IdpMetadata, Error> {
+    let doc = parse(xml, Limits::default())?;
+    let root = doc.root();
+    let entity = find_idp_entity(&doc, root)
+        .ok_or_else(|| invalid("no EntityDescriptor with an IDPSSODescriptor"))?;
+    let entity_id = doc
+        .element(entity)
+        .and_then(|e| e.attr("entityID"))
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| invalid("EntityDescriptor without entityID"))?
+        .to_owned();
+    let idp = doc
+        .first_child(entity, MD, "IDPSSODescriptor")
+        .ok_or_else(|| invalid("no IDPSSODescriptor"))?;
+    let mut signing_keys: Vec<TrustedKey> = Vec::new();
+    for kd in doc.children_named(idp, MD, "KeyDescriptor") {
+        let use_ = doc
+            .element(kd)
+            .and_then(|e| e.attr("use"))
+            .unwrap_or("signing");
+        if use_ != "signing" {
+            continue;
+        }
+        for ki in doc.children_named(kd, DSIG, "KeyInfo") {
+            for xd in doc.children_named(ki, DSIG, "X509Data") {
+                for c in doc.children_named(xd, DSIG, "X509Certificate") {
+                    let key = TrustedKey::from_certificate(doc.text(c).as_bytes())?;
+                    if !signing_keys
+                        .iter()
+                        .any(|k| k.certificate_der() == key.certificate_der())
+                    {
+                        signing_keys.push(key);
+                    }
+                }
+            }
+        }
+    }
+    if signing_keys.is_empty() {
+        return Err(invalid("no signing certificate"));
+    }
+    let sso_services = doc
+        .children_named(idp, MD, "SingleSignOnService")
+        .filter_map(|s| {
+            let e = doc.element(s)?;
+            Some((
+                e.attr("Binding")?.to_owned(),
+                e.attr("Location")?.to_owned(),
+            ))
+        })
+        .collect();
+    Ok(IdpMetadata {
+        entity_id,
+        signing_keys,
+        sso_services,
+    })
+}
+
+fn find_idp_entity(doc: &Document, root: NodeId) -> Option<NodeId> {
+    doc.descendants(root).into_iter().find(|&n| {
+        doc.element(n).is_some_and(|e| e.is(MD, "EntityDescriptor"))
+            && doc.first_child(n, MD, "IDPSSODescriptor").is_some()
+    })
+}

@@ -1,0 +1,192 @@
+//! A small owned XML tree with namespaces resolved, and Exclusive XML Canonicalization.
+//!
+//! The tree keeps exactly what the XPath data model (XML-DSig §4.3.3.3, "the node-set") needs for
+//! canonicalization: elements with their own namespace declarations and attributes, text (CDATA
+//! merged in, entity and character references expanded, line endings and attribute values
+//! normalized as XML 1.0 §2.11 and §3.3.3 require), comments and processing instructions.
+
+pub mod c14n;
+mod parse;
+
+pub use parse::{parse, Limits};
+
+/// Index of a node in [`Document::nodes`].
+pub type NodeId = usize;
+
+/// The XML namespace, bound to the `xml` prefix in every document (Namespaces in XML §3).
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// A parsed, well-formed document with a single root element.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) root: NodeId,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub(crate) parent: Option<NodeId>,
+    pub(crate) kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum NodeKind {
+    Element(Element),
+    Text(String),
+    Comment,
+    Pi { target: String, data: String },
+}
+
+/// An element: qualified name, resolved namespace, its own declarations and attributes.
+#[derive(Debug, Clone)]
+pub struct Element {
+    /// Prefix as written, empty for none.
+    pub prefix: String,
+    pub local: String,
+    /// Resolved namespace URI, empty for none.
+    pub ns: String,
+    /// Namespace declarations made on this element: (prefix, URI), prefix empty for `xmlns=`.
+    pub ns_decls: Vec<(String, String)>,
+    pub attrs: Vec<Attribute>,
+    pub(crate) children: Vec<NodeId>,
+}
+
+/// A (non-namespace-declaration) attribute, its value normalized (XML 1.0 §3.3.3).
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub prefix: String,
+    pub local: String,
+    pub ns: String,
+    pub value: String,
+}
+
+impl Element {
+    /// True when this element is `{ns}local`.
+    pub fn is(&self, ns: &str, local: &str) -> bool {
+        self.ns == ns && self.local == local
+    }
+
+    /// The value of the attribute with no namespace and this local name.
+    pub fn attr(&self, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.ns.is_empty() && a.local == local)
+            .map(|a| a.value.as_str())
+    }
+}
+
+impl Document {
+    /// The document element.
+    pub fn root(&self) -> NodeId {
+        self.root
+    }
+
+    /// The element at `id`, if that node is an element.
+    pub fn element(&self, id: NodeId) -> Option<&Element> {
+        match self.nodes.get(id).map(|n| &n.kind) {
+            Some(NodeKind::Element(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The parent of `id` (None for the root).
+    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+        self.nodes.get(id).and_then(|n| n.parent)
+    }
+
+    /// All child nodes of `id`, in document order.
+    pub(crate) fn children(&self, id: NodeId) -> &[NodeId] {
+        self.element(id)
+            .map(|e| e.children.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Element children of `id`, in document order.
+    pub fn child_elements(&self, id: NodeId) -> impl Iterator<Item = (NodeId, &Element)> + '_ {
+        self.children(id)
+            .iter()
+            .filter_map(move |&c| self.element(c).map(|e| (c, e)))
+    }
+
+    /// Element children of `id` named `{ns}local`.
+    pub fn children_named<'a>(
+        &'a self,
+        id: NodeId,
+        ns: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = NodeId> + 'a {
+        self.child_elements(id)
+            .filter(move |(_, e)| e.is(ns, local))
+            .map(|(c, _)| c)
+    }
+
+    /// The first element child of `id` named `{ns}local`.
+    pub fn first_child(&self, id: NodeId, ns: &str, local: &str) -> Option<NodeId> {
+        self.children_named(id, ns, local).next()
+    }
+
+    /// The text of `id`: all its text children joined, comments and PIs skipped. A comment inside
+    /// a value therefore never truncates it (the CVE-2017-11427 class of bug).
+    pub fn text(&self, id: NodeId) -> String {
+        let mut out = String::new();
+        for &c in self.children(id) {
+            if let Some(Node {
+                kind: NodeKind::Text(t),
+                ..
+            }) = self.nodes.get(c)
+            {
+                out.push_str(t);
+            }
+        }
+        out
+    }
+
+    /// True when `id` has a child that is text with something other than XML white space.
+    pub fn has_non_space_text(&self, id: NodeId) -> bool {
+        self.children(id).iter().any(|&c| {
+            matches!(self.nodes.get(c), Some(Node { kind: NodeKind::Text(t), .. })
+                if !t.bytes().all(is_xml_space))
+        })
+    }
+
+    /// Every element of the subtree rooted at `id` (itself first), in document order.
+    pub fn descendants(&self, id: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if self.element(n).is_some() {
+                out.push(n);
+                stack.extend(self.children(n).iter().rev());
+            }
+        }
+        out
+    }
+
+    /// True when `ancestor` is `id` or one of its ancestors.
+    pub fn is_within(&self, id: NodeId, ancestor: NodeId) -> bool {
+        let mut cur = Some(id);
+        while let Some(n) = cur {
+            if n == ancestor {
+                return true;
+            }
+            cur = self.parent(n);
+        }
+        false
+    }
+
+    /// Number of ancestors of `id` (0 for the root).
+    pub fn depth(&self, id: NodeId) -> usize {
+        let mut depth = 0;
+        let mut cur = self.parent(id);
+        while let Some(n) = cur {
+            depth += 1;
+            cur = self.parent(n);
+        }
+        depth
+    }
+}
+
+/// White space as XML 1.0 §2.3 `S` defines it.
+pub fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}

@@ -1,0 +1,443 @@
+//! quick-xml events into a [`Document`], with the checks a signature verifier needs first.
+//!
+//! Refused: any DOCTYPE (so no DTD, no external or internal entity, no billion laughs), nesting
+//! deeper than [`Limits::max_depth`], duplicate attributes (XML 1.0 §3.1 and, after namespace
+//! resolution, Namespaces in XML §6.3), duplicate `ID` attributes anywhere, unbound prefixes,
+//! characters outside XML 1.0 §2.2 `Char`, and anything not well-formed.
+
+use std::collections::HashSet;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::{is_xml_space, Attribute, Document, Element, Node, NodeId, NodeKind, XML_NS};
+use crate::Error;
+
+/// Structural limits applied while parsing.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest element nesting allowed (the root is depth 1).
+    pub max_depth: usize,
+    /// Most attributes (declarations included) on one element.
+    pub max_attributes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 128,
+            max_attributes: 256,
+        }
+    }
+}
+
+/// Parse `input` (UTF-8) into a document.
+pub fn parse(input: &[u8], limits: Limits) -> Result<Document, Error> {
+    let text = std::str::from_utf8(input).map_err(|_| Error::malformed("not UTF-8"))?;
+    check_chars(text)?;
+    let mut p = Parser {
+        doc: Document {
+            nodes: Vec::new(),
+            root: 0,
+        },
+        stack: Vec::new(),
+        scopes: vec![("xml".into(), XML_NS.into())],
+        scope_marks: Vec::new(),
+        ids: HashSet::new(),
+        limits,
+        seen_root: false,
+    };
+    let mut reader = Reader::from_str(text);
+    let cfg = reader.config_mut();
+    cfg.check_comments = true;
+    cfg.check_end_names = true;
+    cfg.expand_empty_elements = false;
+    cfg.trim_text(false);
+    loop {
+        let at = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .map_err(|e| Error::malformed(format!("{e} (near byte {at})")))?;
+        match event {
+            Event::Eof => break,
+            ev => p.event(ev)?,
+        }
+    }
+    if !p.stack.is_empty() {
+        return Err(Error::malformed("unexpected end of document"));
+    }
+    if !p.seen_root {
+        return Err(Error::malformed("no document element"));
+    }
+    Ok(p.doc)
+}
+
+/// XML 1.0 §2.2: only TAB, LF and CR among the C0 controls; no U+FFFE or U+FFFF.
+fn check_chars(text: &str) -> Result<(), Error> {
+    let bad_c0 = text
+        .bytes()
+        .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+    if bad_c0 || text.contains(['\u{FFFE}', '\u{FFFF}']) {
+        return Err(Error::malformed("character not allowed in XML"));
+    }
+    Ok(())
+}
+
+struct Parser {
+    doc: Document,
+    stack: Vec<NodeId>,
+    /// In-scope namespace bindings, innermost last.
+    scopes: Vec<(String, String)>,
+    scope_marks: Vec<usize>,
+    ids: HashSet<String>,
+    limits: Limits,
+    seen_root: bool,
+}
+
+impl Parser {
+    fn event(&mut self, event: Event<'_>) -> Result<(), Error> {
+        match event {
+            Event::Start(s) => self.start(&s, false),
+            Event::Empty(s) => self.start(&s, true),
+            Event::End(_) => {
+                self.stack.pop();
+                let mark = self.scope_marks.pop().unwrap_or(1);
+                self.scopes.truncate(mark);
+                Ok(())
+            }
+            Event::Text(t) => {
+                let raw = utf8(&t.into_inner())?;
+                self.text(&normalize_newlines(&raw))
+            }
+            Event::CData(c) => {
+                let raw = utf8(&c.into_inner())?;
+                if self.stack.is_empty() {
+                    return Err(Error::malformed("CDATA outside the document element"));
+                }
+                self.text(&normalize_newlines(&raw))
+            }
+            Event::GeneralRef(r) => {
+                let name = utf8(&r.into_inner())?;
+                let c = resolve_reference(&name)?;
+                if self.stack.is_empty() {
+                    return Err(Error::malformed("reference outside the document element"));
+                }
+                self.text(c.encode_utf8(&mut [0u8; 4]))
+            }
+            Event::Comment(_) => {
+                if !self.stack.is_empty() {
+                    self.push(NodeKind::Comment)?;
+                }
+                Ok(())
+            }
+            Event::PI(pi) => {
+                let target = utf8(pi.target())?;
+                if target.eq_ignore_ascii_case("xml") {
+                    return Err(Error::malformed("misplaced XML declaration"));
+                }
+                if !self.stack.is_empty() {
+                    let data = utf8(pi.content())?;
+                    let data = normalize_newlines(
+                        data.trim_start_matches(|c: char| c.is_ascii() && is_xml_space(c as u8)),
+                    );
+                    self.push(NodeKind::Pi { target, data })?;
+                }
+                Ok(())
+            }
+            Event::Decl(d) => {
+                if let Some(Ok(enc)) = d.encoding() {
+                    let enc = utf8(&enc)?;
+                    if !enc.eq_ignore_ascii_case("utf-8") {
+                        return Err(Error::malformed(format!("encoding {enc} (only UTF-8)")));
+                    }
+                }
+                Ok(())
+            }
+            Event::DocType(_) => Err(Error::DoctypeForbidden),
+            Event::Eof => Ok(()),
+        }
+    }
+
+    fn text(&mut self, t: &str) -> Result<(), Error> {
+        let Some(&parent) = self.stack.last() else {
+            if t.bytes().all(is_xml_space) {
+                return Ok(());
+            }
+            return Err(Error::malformed("text outside the document element"));
+        };
+        // Adjacent text (split by references or CDATA) is one text node in the data model.
+        if let Some(&last) = self.doc.children(parent).last() {
+            if let Some(Node {
+                kind: NodeKind::Text(s),
+                ..
+            }) = self.doc.nodes.get_mut(last)
+            {
+                s.push_str(t);
+                return Ok(());
+            }
+        }
+        self.push(NodeKind::Text(t.to_owned())).map(|_| ())
+    }
+
+    fn push(&mut self, kind: NodeKind) -> Result<NodeId, Error> {
+        let id = self.doc.nodes.len();
+        let parent = self.stack.last().copied();
+        self.doc.nodes.push(Node { parent, kind });
+        if let Some(p) = parent {
+            if let Some(Node {
+                kind: NodeKind::Element(e),
+                ..
+            }) = self.doc.nodes.get_mut(p)
+            {
+                e.children.push(id);
+            }
+        }
+        Ok(id)
+    }
+
+    fn start(&mut self, s: &BytesStart<'_>, empty: bool) -> Result<(), Error> {
+        if self.stack.is_empty() {
+            if self.seen_root {
+                return Err(Error::malformed("more than one document element"));
+            }
+            self.seen_root = true;
+        }
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(Error::DepthExceeded {
+                limit: self.limits.max_depth,
+            });
+        }
+        let (ns_decls, raw_attrs) = self.read_attributes(s)?;
+        self.scope_marks.push(self.scopes.len());
+        self.scopes.extend(ns_decls.iter().cloned());
+
+        let (prefix, local) = split_qname(&utf8(s.name().as_ref())?)?;
+        let ns = self.resolve(&prefix)?;
+        let mut attrs: Vec<Attribute> = Vec::with_capacity(raw_attrs.len());
+        for (qname, value) in raw_attrs {
+            let (aprefix, alocal) = split_qname(&qname)?;
+            let ans = if aprefix.is_empty() {
+                String::new()
+            } else {
+                self.resolve(&aprefix)?
+            };
+            if attrs.iter().any(|a| a.ns == ans && a.local == alocal) {
+                return Err(Error::DuplicateAttribute { name: qname });
+            }
+            if ans.is_empty() && alocal == "ID" && !self.ids.insert(value.clone()) {
+                return Err(Error::DuplicateId { id: value });
+            }
+            attrs.push(Attribute {
+                prefix: aprefix,
+                local: alocal,
+                ns: ans,
+                value,
+            });
+        }
+        let id = self.push(NodeKind::Element(Element {
+            prefix,
+            local,
+            ns,
+            ns_decls,
+            attrs,
+            children: Vec::new(),
+        }))?;
+        if self.stack.is_empty() {
+            self.doc.root = id;
+        }
+        self.stack.push(id);
+        if empty {
+            self.stack.pop();
+            let mark = self.scope_marks.pop().unwrap_or(1);
+            self.scopes.truncate(mark);
+        }
+        Ok(())
+    }
+
+    /// Split attributes into namespace declarations and ordinary (qname, normalized value) pairs.
+    #[allow(clippy::type_complexity)]
+    fn read_attributes(
+        &self,
+        s: &BytesStart<'_>,
+    ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), Error> {
+        let mut decls: Vec<(String, String)> = Vec::new();
+        let mut attrs = Vec::new();
+        let mut iter = s.attributes();
+        iter.with_checks(true);
+        for a in iter {
+            let a = a.map_err(|e| match e {
+                quick_xml::events::attributes::AttrError::Duplicated(..) => {
+                    Error::DuplicateAttribute {
+                        name: "(repeated)".into(),
+                    }
+                }
+                e => Error::malformed(e.to_string()),
+            })?;
+            if decls.len() + attrs.len() >= self.limits.max_attributes {
+                return Err(Error::malformed("too many attributes"));
+            }
+            let key = utf8(a.key.as_ref())?;
+            let value = normalize_attr_value(&utf8(&a.value)?)?;
+            if key == "xmlns" {
+                decls.push((String::new(), value));
+            } else if let Some(p) = key.strip_prefix("xmlns:") {
+                if value.is_empty() {
+                    return Err(Error::malformed(format!("prefix {p} bound to empty URI")));
+                }
+                if p == "xmlns" || (p == "xml") != (value == XML_NS) {
+                    return Err(Error::malformed(format!("reserved prefix {p} rebound")));
+                }
+                decls.push((p.to_owned(), value));
+            } else {
+                attrs.push((key, value));
+            }
+        }
+        Ok((decls, attrs))
+    }
+
+    fn resolve(&self, prefix: &str) -> Result<String, Error> {
+        match self.scopes.iter().rev().find(|(p, _)| p == prefix) {
+            Some((_, uri)) => Ok(uri.clone()),
+            None if prefix.is_empty() => Ok(String::new()),
+            None => Err(Error::malformed(format!("unbound prefix {prefix}"))),
+        }
+    }
+}
+
+fn utf8(b: &[u8]) -> Result<String, Error> {
+    std::str::from_utf8(b)
+        .map(str::to_owned)
+        .map_err(|_| Error::malformed("not UTF-8"))
+}
+
+fn split_qname(q: &str) -> Result<(String, String), Error> {
+    match q.split_once(':') {
+        None if !q.is_empty() => Ok((String::new(), q.to_owned())),
+        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => {
+            Ok((p.to_owned(), l.to_owned()))
+        }
+        _ => Err(Error::malformed(format!("bad name {q:?}"))),
+    }
+}
+
+/// XML 1.0 §2.11: CR LF and lone CR become LF.
+fn normalize_newlines(s: &str) -> String {
+    if !s.contains('\r') {
+        return s.to_owned();
+    }
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// XML 1.0 §3.3.3 for CDATA-typed attributes (there is no DTD): newlines normalized, each
+/// literal white-space character becomes a space, then references are expanded (so `&#xA;`
+/// survives as a line feed).
+fn normalize_attr_value(raw: &str) -> Result<String, Error> {
+    let raw = normalize_newlines(raw);
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw.as_str();
+    while let Some(i) = rest.find(['&', '\t', '\n', '<']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        match tail.as_bytes()[0] {
+            b'&' => {
+                let end = tail
+                    .find(';')
+                    .ok_or_else(|| Error::malformed("unterminated reference in attribute"))?;
+                out.push(resolve_reference(&tail[1..end])?);
+                rest = &tail[end + 1..];
+            }
+            b'<' => return Err(Error::malformed("'<' in attribute value")),
+            _ => {
+                out.push(' ');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The five predefined entities and character references (XML 1.0 §4.1, §4.6). Any other
+/// entity would need a DTD, which is refused.
+fn resolve_reference(name: &str) -> Result<char, Error> {
+    let c = match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => {
+            let code = if let Some(hex) = name.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).ok()
+            } else if let Some(dec) = name.strip_prefix('#') {
+                dec.parse::<u32>().ok()
+            } else {
+                return Err(Error::malformed(format!("undefined entity &{name};")));
+            };
+            let c = code
+                .and_then(char::from_u32)
+                .ok_or_else(|| Error::malformed(format!("bad character reference &{name};")))?;
+            if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')
+                || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+            {
+                return Err(Error::malformed(format!(
+                    "character reference &{name}; not allowed"
+                )));
+            }
+            c
+        }
+    };
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Document, Error> {
+        parse(s.as_bytes(), Limits::default())
+    }
+
+    #[test]
+    fn resolves_namespaces_and_normalizes() {
+        let d = p("<a:r xmlns:a=\"urn:a\" x=\"1&#9;2\n3\"><b xmlns=\"urn:b\">t&amp;u<![CDATA[<v>]]>\r\nw</b></a:r>")
+            .unwrap();
+        let root = d.element(d.root()).unwrap();
+        assert!(root.is("urn:a", "r"));
+        assert_eq!(root.attr("x"), Some("1\t2 3"));
+        let (b, be) = d.child_elements(d.root()).next().unwrap();
+        assert_eq!(be.ns, "urn:b");
+        assert_eq!(d.text(b), "t&u<v>\nw");
+    }
+
+    #[test]
+    fn refuses_hostile_structure() {
+        let code = |s: &str| p(s).unwrap_err().code();
+        assert_eq!(
+            code("<!DOCTYPE r [<!ENTITY x \"y\">]><r>&x;</r>"),
+            "doctype_forbidden"
+        );
+        assert_eq!(code("<r a=\"1\" a=\"2\"/>"), "duplicate_attribute");
+        assert_eq!(
+            code("<r xmlns:p=\"u\" xmlns:q=\"u\" p:a=\"1\" q:a=\"2\"/>"),
+            "duplicate_attribute"
+        );
+        assert_eq!(code("<r><a ID=\"x\"/><b ID=\"x\"/></r>"), "duplicate_id");
+        assert_eq!(code("<r>&ent;</r>"), "xml_malformed");
+        assert_eq!(code("<p:r/>"), "xml_malformed");
+        assert_eq!(code("<r></s>"), "xml_malformed");
+        assert_eq!(code("<r>"), "xml_malformed");
+        assert_eq!(code("<r/><r/>"), "xml_malformed");
+        assert_eq!(code("<r>&#0;</r>"), "xml_malformed");
+        assert_eq!(code("<r>\u{1}</r>"), "xml_malformed");
+        assert_eq!(code(""), "xml_malformed");
+        let deep = "<a>".repeat(200) + &"</a>".repeat(200);
+        assert_eq!(code(&deep), "depth_exceeded");
+    }
+
+    #[test]
+    fn comment_does_not_split_text() {
+        let d = p("<r>ab<!-- c -->cd</r>").unwrap();
+        assert_eq!(d.text(d.root()), "abcd");
+    }
+}
