@@ -3,9 +3,10 @@
 pub const USAGE: &str =
     "usage: saml-check verify --idp-cert FILE [--idp-cert FILE]... --idp-entity-id URI
                   --sp-entity-id URI --acs-url URL [--now RFC3339] [--skew-seconds N]
-                  [--allow-sha1] [--in-response-to ID] RESPONSE_FILE... | -
+                  [--allow-sha1] [--in-response-to ID] [--sp-key FILE]... RESPONSE_FILE... | -
 
   FILE          a PEM or DER certificate, or the IdP's metadata XML (its signing certificates)
+  --sp-key      an SP private key (PEM) that decrypts EncryptedAssertions; repeatable
   RESPONSE_FILE the XML of a SAML Response, or the base64 SAMLResponse form value; - for stdin
 One JSON object per response on stdout. Exit 0 when all verified, 1 otherwise, 2 on usage errors.";
 
@@ -20,6 +21,7 @@ pub struct Args {
     pub skew_seconds: Option<u32>,
     pub allow_sha1: bool,
     pub in_response_to: Option<String>,
+    pub sp_keys: Vec<String>,
     pub responses: Vec<String>,
 }
 
@@ -56,6 +58,7 @@ pub fn parse(argv: &[String]) -> Result<Option<Args>, String> {
             }
             "--allow-sha1" => a.allow_sha1 = true,
             "--in-response-to" => a.in_response_to = Some(value(arg)?),
+            "--sp-key" => a.sp_keys.push(value(arg)?),
             "-" => a.responses.push(arg.clone()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             file => a.responses.push(file.to_owned()),

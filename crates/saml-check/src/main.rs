@@ -9,7 +9,7 @@ mod args;
 use std::io::Read;
 use std::process::ExitCode;
 
-use saml_verify::{verify, Timestamp, Trust, TrustedKey, VerifiedAssertion};
+use saml_verify::{verify, DecryptionKey, Timestamp, Trust, TrustedKey, VerifiedAssertion};
 use serde_json::{json, Value};
 
 use args::{Args, USAGE};
@@ -110,6 +110,12 @@ fn build_trust(a: &Args) -> Result<Trust, String> {
         }
     }
     let mut trust = Trust::new(&a.idp_entity_id, keys, &a.sp_entity_id, &a.acs_url);
+    for file in &a.sp_keys {
+        let pem = std::fs::read_to_string(file).map_err(|e| format!("--sp-key {file}: {e}"))?;
+        trust
+            .sp_keys
+            .push(DecryptionKey::from_pem(&pem).map_err(|e| format!("--sp-key {file}: {e}"))?);
+    }
     trust.allow_sha1 = a.allow_sha1;
     if let Some(s) = a.skew_seconds {
         trust.skew_seconds = s;

@@ -65,6 +65,12 @@ fn args_for(dir: &std::path::Path, r: &Value) -> Vec<String> {
     if sha1("signature_algs") || sha1("digest_algs") {
         a.push("--allow-sha1".into());
     }
+    if let Some(key) = r["sp_decryption_key"].as_str() {
+        a.extend([
+            "--sp-key".into(),
+            dir.join("keys").join(key).display().to_string(),
+        ]);
+    }
     if let Some(irt) = r["in_response_to"].as_str() {
         a.extend(["--in-response-to".into(), irt.into()]);
     }
@@ -99,14 +105,7 @@ fn real_idp_corpus_table() {
         let id = s(r, "id");
         let (code, out) = run(&args_for(&dir, r));
         if r["encrypted_assertion"].as_bool() == Some(true) {
-            // Decryption is issue #4: until then these must be refused with the precise code.
-            assert_eq!(
-                (code, s(&out, "error")),
-                (1, "encrypted_assertion_unsupported"),
-                "{id}: {out}"
-            );
             encrypted += 1;
-            continue;
         }
         match s(r, "sp_should") {
             "accept" | "accept-with-full-nameid" => {
@@ -125,8 +124,9 @@ fn real_idp_corpus_table() {
             other => panic!("{id}: unknown sp_should {other}"),
         }
     }
-    // 15 genuine unencrypted + the comment-in-NameID sample; 7 rejects; 10 encrypted.
-    assert_eq!((accepted, refused, encrypted), (16, 7, 10));
+    // 25 genuine (10 of them encrypted) + the comment-in-NameID sample; 7 rejects.
+    // 25 genuine (10 of them encrypted) + the comment-in-NameID sample; 7 rejects.
+    assert_eq!((accepted, refused, encrypted), (26, 7, 10));
 }
 
 #[test]
@@ -191,10 +191,7 @@ fn base64_form_values_verify_like_the_xml() {
         serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).unwrap()).unwrap();
     let mut n = 0;
     for r in manifest["responses"].as_array().unwrap() {
-        let (Some(b64), false) = (
-            r["file_b64"].as_str(),
-            r["encrypted_assertion"].as_bool().unwrap_or(true),
-        ) else {
+        let Some(b64) = r["file_b64"].as_str() else {
             continue;
         };
         if !s(r, "sp_should").starts_with("accept") {

@@ -45,6 +45,7 @@ pub enum Error {
         count: usize,
     },
     EncryptedAssertionUnsupported,
+    DecryptionFailed,
     // --- XML signature ---
     SignatureMissing,
     SignatureMalformed {
@@ -126,6 +127,7 @@ impl Error {
             AssertionMissing => "assertion_missing",
             MultipleAssertions { .. } => "multiple_assertions",
             EncryptedAssertionUnsupported => "encrypted_assertion_unsupported",
+            DecryptionFailed => "decryption_failed",
             SignatureMissing => "signature_missing",
             SignatureMalformed { .. } => "signature_malformed",
             SignatureMisplaced { .. } => "signature_misplaced",
@@ -183,7 +185,8 @@ impl fmt::Display for Error {
             StatusNotSuccess { status } => write!(f, "the IdP reported status {status}"),
             AssertionMissing => write!(f, "the response carries no assertion"),
             MultipleAssertions { count } => write!(f, "the response carries {count} assertions; exactly one is allowed"),
-            EncryptedAssertionUnsupported => write!(f, "encrypted assertions are not configured for this service provider"),
+            EncryptedAssertionUnsupported => write!(f, "the assertion is encrypted but no SP decryption key is configured"),
+            DecryptionFailed => write!(f, "the encrypted assertion could not be decrypted"),
             SignatureMissing => write!(f, "the assertion is not covered by any XML signature"),
             SignatureMalformed { detail } => write!(f, "the XML signature is malformed: {detail}"),
             SignatureMisplaced { parent } => write!(f, "a ds:Signature sits inside {parent}; only the Response and the Assertion may carry one"),

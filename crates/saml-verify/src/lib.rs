@@ -22,6 +22,7 @@ mod input;
 mod keys;
 pub mod metadata;
 mod time;
+mod xenc;
 pub mod xml;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,7 @@ pub use error::Error;
 pub use input::{decode as decode_input, MAX_RESPONSE_BYTES};
 pub use keys::{TrustedKey, MIN_LEGACY_RSA_BITS, MIN_RSA_BITS};
 pub use time::Timestamp;
+pub use xenc::DecryptionKey;
 
 use xml::{Document, Limits, NodeId};
 
@@ -64,6 +66,8 @@ pub struct Trust {
     pub skew_seconds: u32,
     /// Attribute names searched for the email, in order, when the NameID is not an address.
     pub email_attributes: Vec<String>,
+    /// SP private keys for encrypted assertions (several during a rollover). Debug redacts them.
+    pub sp_keys: Vec<DecryptionKey>,
 }
 
 impl Trust {
@@ -85,6 +89,7 @@ impl Trust {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            sp_keys: Vec::new(),
         }
     }
 
@@ -182,13 +187,13 @@ fn verify_document(
     if status != "urn:oasis:names:tc:SAML:2.0:status:Success" {
         return Err(Error::StatusNotSuccess { status });
     }
-    let assertion = the_assertion(doc, root)?;
-    let (resp_sig, asrt_sig) = signatures(doc, root, assertion)?;
-    if resp_sig.is_none() && asrt_sig.is_none() {
-        return Err(Error::SignatureMissing);
-    }
+    let located = the_assertion(doc, root)?;
+    let plain = match located {
+        Located::Plain(a) => Some(a),
+        Located::Encrypted(_) => None,
+    };
+    let (resp_sig, asrt_sig) = signatures(doc, root, plain)?;
     let resp_signed = resp_sig.map(|s| dsig::verify(doc, &s, trust)).transpose()?;
-    let asrt_signed = asrt_sig.map(|s| dsig::verify(doc, &s, trust)).transpose()?;
 
     // From here on, read only what was verified: re-parse the canonical signed bytes.
     let resp_doc = resp_signed.as_deref().map(reparse).transpose()?;
@@ -196,13 +201,23 @@ fn verify_document(
         Some(d) => assertion::response_fields(d, d.root()),
         None => assertion::response_fields(doc, root),
     };
-    let fields = match (&asrt_signed, &resp_doc) {
-        (Some(bytes), _) => {
-            let d = reparse(bytes)?;
-            assertion::assertion_fields(&d, d.root())?
+    let (fields, assertion_signed) = match located {
+        Located::Plain(_) => {
+            let asrt_signed = asrt_sig.map(|s| dsig::verify(doc, &s, trust)).transpose()?;
+            let fields = match (&asrt_signed, &resp_doc) {
+                (Some(bytes), _) => {
+                    let d = reparse(bytes)?;
+                    assertion::assertion_fields(&d, d.root())?
+                }
+                (None, Some(d)) => match the_assertion(d, d.root())? {
+                    Located::Plain(a) => assertion::assertion_fields(d, a)?,
+                    Located::Encrypted(_) => return Err(Error::SignatureMissing),
+                },
+                (None, None) => return Err(Error::SignatureMissing),
+            };
+            (fields, asrt_signed.is_some())
         }
-        (None, Some(d)) => assertion::assertion_fields(d, the_assertion(d, d.root())?)?,
-        (None, None) => return Err(Error::SignatureMissing),
+        Located::Encrypted(ea) => decrypted_fields(doc, ea, resp_doc.as_ref(), trust)?,
     };
     let not_on_or_after = conditions::check(&resp_fields, &fields, trust, now, expected_request)?;
     let email = email::pick(&fields.name_id, &fields.attributes, &trust.email_attributes);
@@ -217,31 +232,140 @@ fn verify_document(
         attributes: fields.attributes,
         email,
         response_signed: resp_signed.is_some(),
-        assertion_signed: asrt_signed.is_some(),
+        assertion_signed,
     })
+}
+
+/// Decrypt an EncryptedAssertion (from the verified Response bytes when the Response is signed)
+/// and read it: from its own verified signature if it has one, else from the decrypted bytes of
+/// the signed Response. With no signature anywhere, nothing is read.
+fn decrypted_fields(
+    doc: &Document,
+    ea: NodeId,
+    resp_doc: Option<&Document>,
+    trust: &Trust,
+) -> Result<(assertion::AssertionFields, bool), Error> {
+    let (src, ea) = match resp_doc {
+        Some(d) => match the_assertion(d, d.root())? {
+            Located::Encrypted(e) => (d, e),
+            Located::Plain(_) => return Err(Error::SignatureMissing),
+        },
+        None => (doc, ea),
+    };
+    let plaintext = xenc::decrypt(src, ea, &trust.sp_keys)?;
+    let wrapped = wrap_in_scope(src, ea, &plaintext);
+    // Any failure to read the plaintext is a decryption failure too: one code for all.
+    let inner =
+        xml::parse(wrapped.as_bytes(), Limits::default()).map_err(|_| Error::DecryptionFailed)?;
+    let kids: Vec<NodeId> = inner.child_elements(inner.root()).map(|(n, _)| n).collect();
+    let a = match kids.as_slice() {
+        [a] if inner
+            .element(*a)
+            .is_some_and(|e| e.is(ns::SAML, "Assertion")) =>
+        {
+            *a
+        }
+        _ => return Err(Error::DecryptionFailed),
+    };
+    if the_assertion_count(&inner, a) != 1 {
+        return Err(Error::MultipleAssertions {
+            count: the_assertion_count(&inner, a),
+        });
+    }
+    // With the Assertion as the root, its own signature lands in the first slot.
+    let (asrt_sig, _) = signatures(&inner, a, None)?;
+    match asrt_sig {
+        Some(sig) => {
+            let bytes = dsig::verify(&inner, &sig, trust)?;
+            let d = reparse(&bytes)?;
+            Ok((assertion::assertion_fields(&d, d.root())?, true))
+        }
+        None if resp_doc.is_some() => Ok((assertion::assertion_fields(&inner, a)?, false)),
+        None => Err(Error::SignatureMissing),
+    }
+}
+
+/// The decrypted Assertion inside an element that declares the namespaces in scope at the
+/// EncryptedAssertion (XML Enc §4.5: the plaintext is processed in its context).
+fn wrap_in_scope(doc: &Document, at: NodeId, plaintext: &[u8]) -> String {
+    let body = String::from_utf8_lossy(plaintext);
+    let body = body.trim_start_matches('\u{feff}').trim_start();
+    let body = if body.starts_with("<?xml") {
+        body.split_once("?>").map_or(body, |(_, r)| r)
+    } else {
+        body
+    };
+    let mut scope: Vec<(String, String)> = Vec::new();
+    let mut cur = Some(at);
+    while let Some(n) = cur {
+        if let Some(e) = doc.element(n) {
+            for (p, u) in &e.ns_decls {
+                if !scope.iter().any(|(q, _)| q == p) {
+                    scope.push((p.clone(), u.clone()));
+                }
+            }
+        }
+        cur = doc.parent(n);
+    }
+    let mut out = String::from("<w");
+    for (p, u) in scope {
+        let u = u
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;");
+        if p.is_empty() {
+            out.push_str(&format!(" xmlns=\"{u}\""));
+        } else {
+            out.push_str(&format!(" xmlns:{p}=\"{u}\""));
+        }
+    }
+    out.push('>');
+    out.push_str(body);
+    out.push_str("</w>");
+    out
+}
+
+fn the_assertion_count(doc: &Document, root: NodeId) -> usize {
+    doc.descendants(root)
+        .into_iter()
+        .filter(|&n| {
+            doc.element(n).is_some_and(|e| {
+                e.is(ns::SAML, "Assertion") || e.is(ns::SAML, "EncryptedAssertion")
+            })
+        })
+        .count()
 }
 
 fn reparse(bytes: &[u8]) -> Result<Document, Error> {
     xml::parse(bytes, Limits::default())
 }
 
-/// Exactly one saml:Assertion in the whole document, as a child of the Response (SAML core
-/// §3.3.3). Assertions hidden elsewhere are how signature-wrapping attacks begin.
-fn the_assertion(doc: &Document, root: NodeId) -> Result<NodeId, Error> {
-    let all = doc.descendants(root);
-    let named = |local: &str| -> Vec<NodeId> {
-        all.iter()
-            .copied()
-            .filter(|&n| doc.element(n).is_some_and(|e| e.is(ns::SAML, local)))
-            .collect()
-    };
-    if !named("EncryptedAssertion").is_empty() {
-        return Err(Error::EncryptedAssertionUnsupported);
-    }
-    let assertions = named("Assertion");
-    match assertions.as_slice() {
+/// Where the one assertion is.
+#[derive(Clone, Copy)]
+enum Located {
+    Plain(NodeId),
+    Encrypted(NodeId),
+}
+
+/// Exactly one saml:Assertion or saml:EncryptedAssertion in the whole document, as a child of
+/// the Response (SAML core §3.3.3). Assertions hidden elsewhere are how signature-wrapping
+/// attacks begin.
+fn the_assertion(doc: &Document, root: NodeId) -> Result<Located, Error> {
+    let found: Vec<NodeId> = doc
+        .descendants(root)
+        .into_iter()
+        .filter(|&n| {
+            doc.element(n).is_some_and(|e| {
+                e.is(ns::SAML, "Assertion") || e.is(ns::SAML, "EncryptedAssertion")
+            })
+        })
+        .collect();
+    match found.as_slice() {
         [] => Err(Error::AssertionMissing),
-        [a] if doc.parent(*a) == Some(root) => Ok(*a),
+        [a] if doc.parent(*a) == Some(root) => Ok(match doc.element(*a) {
+            Some(e) if e.local == "EncryptedAssertion" => Located::Encrypted(*a),
+            _ => Located::Plain(*a),
+        }),
         [_] => Err(Error::AssertionMissing),
         many => Err(Error::MultipleAssertions { count: many.len() }),
     }
@@ -251,7 +375,7 @@ fn the_assertion(doc: &Document, root: NodeId) -> Result<NodeId, Error> {
 fn signatures(
     doc: &Document,
     root: NodeId,
-    assertion: NodeId,
+    assertion: Option<NodeId>,
 ) -> Result<(Option<dsig::Signature>, Option<dsig::Signature>), Error> {
     let (mut resp, mut asrt) = (None, None);
     for n in doc.descendants(root) {
@@ -261,7 +385,7 @@ fn signatures(
         let parent = doc.parent(n);
         let slot = if parent == Some(root) {
             &mut resp
-        } else if parent == Some(assertion) {
+        } else if parent.is_some() && parent == assertion {
             &mut asrt
         } else {
             let parent = parent

@@ -1,0 +1,177 @@
+//! Who may sign in and who may be provisioned: a pure function of facts, table-tested.
+//!
+//! The product rules (the product page in `shared/seeds/`): existing users sign in; a new user is
+//! created only on IdP-initiated sign-in, when automatic provisioning is on, the default workspace
+//! and permission set exist, and the email's domain (lower case, exact: no subdomains, no
+//! look-alikes) already has a confirmed, non-impersonation user in the company, or is an exception
+//! domain granted by support.
+
+use crate::settings::Provisioning;
+
+/// Facts about one sign-in, gathered by the flow.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    /// The verified email, if the assertion carried one.
+    pub email: Option<&'a str>,
+    /// A user with that email already exists in the company.
+    pub user_exists: bool,
+    /// The response answered no request of ours (IdP-initiated).
+    pub idp_initiated: bool,
+    pub provisioning: &'a Provisioning,
+    pub exception_domains: &'a [String],
+    /// The company has a confirmed, non-impersonation user in the email's domain.
+    pub domain_has_confirmed_user: bool,
+    pub default_workspace_exists: bool,
+    pub default_permission_set_exists: bool,
+}
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    SignIn,
+    Provision {
+        workspace: String,
+        permission_set: String,
+    },
+    Refuse(PolicyRefusal),
+}
+
+/// Why the policy said no. Codes are stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyRefusal {
+    EmailMissing,
+    ProvisioningDisabled,
+    SpInitiatedNoProvisioning,
+    DomainNotAllowed,
+    DefaultWorkspaceMissing,
+    DefaultPermissionSetMissing,
+}
+
+impl PolicyRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            PolicyRefusal::EmailMissing => "email_missing",
+            PolicyRefusal::ProvisioningDisabled => "provisioning_disabled",
+            PolicyRefusal::SpInitiatedNoProvisioning => "sp_initiated_no_provisioning",
+            PolicyRefusal::DomainNotAllowed => "domain_not_allowed",
+            PolicyRefusal::DefaultWorkspaceMissing => "default_workspace_missing",
+            PolicyRefusal::DefaultPermissionSetMissing => "default_permission_set_missing",
+        }
+    }
+}
+
+/// The lower-cased domain of an address (after the last `@`).
+pub fn email_domain(email: &str) -> Option<String> {
+    let (_, d) = email.rsplit_once('@')?;
+    (!d.is_empty()).then(|| d.to_ascii_lowercase())
+}
+
+/// Decide.
+pub fn decide(f: &Facts<'_>) -> Decision {
+    let Some(email) = f.email else {
+        return Decision::Refuse(PolicyRefusal::EmailMissing);
+    };
+    if f.user_exists {
+        return Decision::SignIn;
+    }
+    if !f.idp_initiated {
+        return Decision::Refuse(PolicyRefusal::SpInitiatedNoProvisioning);
+    }
+    if !f.provisioning.enabled {
+        return Decision::Refuse(PolicyRefusal::ProvisioningDisabled);
+    }
+    let domain = email_domain(email).unwrap_or_default();
+    let exception = f
+        .exception_domains
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(&domain));
+    if !(f.domain_has_confirmed_user || exception) {
+        return Decision::Refuse(PolicyRefusal::DomainNotAllowed);
+    }
+    let (Some(workspace), true) = (
+        &f.provisioning.default_workspace,
+        f.default_workspace_exists,
+    ) else {
+        return Decision::Refuse(PolicyRefusal::DefaultWorkspaceMissing);
+    };
+    let (Some(permission_set), true) = (
+        &f.provisioning.default_permission_set,
+        f.default_permission_set_exists,
+    ) else {
+        return Decision::Refuse(PolicyRefusal::DefaultPermissionSetMissing);
+    };
+    Decision::Provision {
+        workspace: workspace.clone(),
+        permission_set: permission_set.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PolicyRefusal::*;
+
+    fn on() -> Provisioning {
+        Provisioning {
+            enabled: true,
+            default_workspace: Some("ws".into()),
+            default_permission_set: Some("ps".into()),
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    /// (case, email, exists, idp_initiated, provisioning on, exception domains, domain has
+    /// confirmed user, workspace exists, permission set exists, expected)
+    #[test]
+    fn decision_table() {
+        let prov = Decision::Provision {
+            workspace: "ws".into(),
+            permission_set: "ps".into(),
+        };
+        let exc = vec!["decorumsoft.eu".to_string()];
+        #[rustfmt::skip]
+        let table: Vec<(&str, Option<&str>, bool, bool, bool, &[String], bool, bool, bool, Decision)> = vec![
+            ("same domain as a confirmed user", Some("jon.smith@decorumsoft.com"), false, true, true, &[], true, true, true, prov.clone()),
+            ("other TLD, no user there", Some("jon.smith@decorumsoft.eu"), false, true, true, &[], false, true, true, Decision::Refuse(DomainNotAllowed)),
+            ("exception domain granted by support", Some("jon.smith@decorumsoft.eu"), false, true, true, &exc, false, true, true, prov.clone()),
+            ("exception domain matches case-insensitively", Some("Jon@DecorumSoft.EU"), false, true, true, &exc, false, true, true, prov.clone()),
+            ("subdomain of an exception is not the exception", Some("a@x.decorumsoft.eu"), false, true, true, &exc, false, true, true, Decision::Refuse(DomainNotAllowed)),
+            ("existing user signs in, provisioning off", Some("jane@decorumsoft.com"), true, true, false, &[], false, false, false, Decision::SignIn),
+            ("existing user signs in SP-initiated", Some("jane@decorumsoft.com"), true, false, true, &[], true, true, true, Decision::SignIn),
+            ("new user, provisioning off", Some("new@decorumsoft.com"), false, true, false, &[], true, true, true, Decision::Refuse(ProvisioningDisabled)),
+            ("new user, SP-initiated never provisions", Some("new@decorumsoft.com"), false, false, true, &[], true, true, true, Decision::Refuse(SpInitiatedNoProvisioning)),
+            ("no email", None, false, true, true, &[], true, true, true, Decision::Refuse(EmailMissing)),
+            ("no email, even for an existing NameID", None, true, true, true, &[], true, true, true, Decision::Refuse(EmailMissing)),
+            ("default workspace deleted", Some("new@decorumsoft.com"), false, true, true, &[], true, false, true, Decision::Refuse(DefaultWorkspaceMissing)),
+            ("default permission set deleted", Some("new@decorumsoft.com"), false, true, true, &[], true, true, false, Decision::Refuse(DefaultPermissionSetMissing)),
+        ];
+        let off = Provisioning {
+            enabled: false,
+            ..on()
+        };
+        let on = on();
+        for (case, email, exists, idp, enabled, exceptions, has_user, ws, ps, want) in table {
+            let facts = Facts {
+                email,
+                user_exists: exists,
+                idp_initiated: idp,
+                provisioning: if enabled { &on } else { &off },
+                exception_domains: exceptions,
+                domain_has_confirmed_user: has_user,
+                default_workspace_exists: ws,
+                default_permission_set_exists: ps,
+            };
+            assert_eq!(decide(&facts), want, "{case}");
+        }
+    }
+
+    #[test]
+    fn domain_is_the_part_after_the_last_at() {
+        assert_eq!(
+            email_domain("Jon.Smith@DecorumSoft.COM").as_deref(),
+            Some("decorumsoft.com")
+        );
+        assert_eq!(email_domain("nobody"), None);
+        assert_eq!(email_domain("x@"), None);
+    }
+}

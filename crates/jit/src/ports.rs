@@ -1,0 +1,113 @@
+//! Storage behind small traits: KV and D1 in the worker, in-memory fakes in tests.
+#![allow(async_fn_in_trait)] // wasm32 is single-threaded: no Send bound wanted.
+
+use saml_verify::Timestamp;
+
+use crate::settings::CompanySettings;
+
+/// A dashboard user of one company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub company: String,
+    /// Lower case.
+    pub email: String,
+    pub workspace: Option<String>,
+    pub permission_set: Option<String>,
+    pub confirmed: bool,
+    pub impersonation: bool,
+    /// `admin` (created through the API) or `jit` (provisioned on first SAML sign-in).
+    pub created_via: String,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+/// A storage failure. The flow fails closed on either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The store could not be reached or a statement failed.
+    Unavailable(String),
+    /// The store answered with data that does not parse.
+    Corrupt(String),
+}
+
+/// What happened, for the audit table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditEvent {
+    Provisioned,
+    SignedIn,
+    Refused,
+}
+
+impl AuditEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditEvent::Provisioned => "provisioned",
+            AuditEvent::SignedIn => "signed_in",
+            AuditEvent::Refused => "refused",
+        }
+    }
+}
+
+/// One audit row. Holds no assertion content beyond its ID, and never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub company: String,
+    pub at: Timestamp,
+    pub event: AuditEvent,
+    pub email: Option<String>,
+    pub assertion_id: Option<String>,
+    /// The refusal code, for `Refused`.
+    pub reason: Option<String>,
+    pub reference: String,
+}
+
+/// Facts the policy needs about a new user's company, read in one round trip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CompanyFacts {
+    pub domain_has_confirmed_user: bool,
+    pub workspace_exists: bool,
+    pub permission_set_exists: bool,
+}
+
+/// Company settings (Workers KV).
+pub trait SettingsStore {
+    /// The settings of `company`; `Ok(None)` when there are none.
+    async fn company(&self, company: &str) -> Result<Option<CompanySettings>, StoreError>;
+}
+
+/// Users, replay cache and audit log (D1).
+pub trait Directory {
+    async fn user(&self, company: &str, email: &str) -> Result<Option<User>, StoreError>;
+
+    async fn company_facts(
+        &self,
+        company: &str,
+        domain: &str,
+        workspace: Option<&str>,
+        permission_set: Option<&str>,
+    ) -> Result<CompanyFacts, StoreError>;
+
+    /// Record `assertion_id` as used until `expires`. `Ok(false)` when it already was: a replay.
+    /// Must be atomic (a single insert that fails on the primary key).
+    async fn claim_assertion(
+        &self,
+        company: &str,
+        assertion_id: &str,
+        expires: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Update the user's last login and write the audit row, together.
+    async fn sign_in(
+        &self,
+        company: &str,
+        email: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
+    /// Create the user and write the audit row, together. `Ok(false)` when the user already
+    /// existed (a concurrent first login won): nothing was written.
+    async fn provision(&self, user: &User, audit: &AuditEntry) -> Result<bool, StoreError>;
+
+    /// Write one audit row.
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+}

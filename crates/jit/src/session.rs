@@ -1,0 +1,84 @@
+//! The session cookie handed to the dashboard: `v1.<payload>.<mac>`, where payload is the
+//! base64url (no padding) of a JSON object `{"company","email","iat","exp","sid"}` (seconds since
+//! the epoch) and mac the base64url HMAC-SHA256 of the string `v1.<payload>` under the
+//! `SESSION_SECRET`. A dashboard verifies the MAC in constant time, then `exp`.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+/// Name of the cookie.
+pub const COOKIE_NAME: &str = "saml_jit_session";
+/// Longest session, seconds (8 hours).
+pub const MAX_AGE_SECONDS: i64 = 8 * 3600;
+
+/// What a session says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub company: String,
+    pub email: String,
+    pub iat: i64,
+    pub exp: i64,
+    /// The IdP's SessionIndex, when given.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sid: Option<String>,
+}
+
+/// HMAC-SHA256 over `data`. HMAC takes keys of any length; None only for an empty secret,
+/// which is refused rather than used.
+fn mac(secret: &[u8], data: &[u8]) -> Option<Hmac<Sha256>> {
+    if secret.is_empty() {
+        return None;
+    }
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret).ok()?;
+    m.update(data);
+    Some(m)
+}
+
+/// Sign `claims` into a cookie value (None when the secret is empty).
+pub fn issue(secret: &[u8], claims: &Claims) -> Option<String> {
+    let json = serde_json::to_vec(claims).ok()?;
+    let signed = format!("v1.{}", URL_SAFE_NO_PAD.encode(json));
+    let tag = mac(secret, signed.as_bytes())?.finalize().into_bytes();
+    Some(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag)))
+}
+
+/// Check a cookie value at `now` (seconds); the claims when it is authentic and unexpired.
+pub fn check(secret: &[u8], value: &str, now: i64) -> Option<Claims> {
+    let (signed, tag) = value.rsplit_once('.')?;
+    let payload = signed.strip_prefix("v1.")?;
+    let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+    mac(secret, signed.as_bytes())?.verify_slice(&tag).ok()?;
+    let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    (now < claims.exp && claims.iat <= now + 300).then_some(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_tamper() {
+        let c = Claims {
+            company: "acme".into(),
+            email: "a@b.com".into(),
+            iat: 100,
+            exp: 100 + MAX_AGE_SECONDS,
+            sid: None,
+        };
+        let v = issue(b"secret", &c).unwrap();
+        assert_eq!(issue(b"", &c), None);
+        assert_eq!(check(b"secret", &v, 200), Some(c.clone()));
+        assert_eq!(check(b"other", &v, 200), None);
+        assert_eq!(check(b"secret", &v, 100 + MAX_AGE_SECONDS), None);
+        let mut bad = v.clone().into_bytes();
+        bad[5] ^= 1;
+        assert_eq!(
+            check(b"secret", &String::from_utf8(bad).unwrap(), 200),
+            None
+        );
+        assert_eq!(check(b"secret", "v1..", 200), None);
+    }
+}

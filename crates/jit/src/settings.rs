@@ -1,0 +1,258 @@
+//! The per-company settings document kept in Workers KV (key `company:{id}`), version 1.
+//!
+//! It is the whole of a company's SAML and provisioning configuration. Writes go through
+//! [`CompanySettings::parse`], which refuses unknown fields and names the offending field.
+
+use serde::{Deserialize, Serialize};
+
+/// Current schema version of the settings document.
+pub const SETTINGS_VERSION: u32 = 1;
+
+/// One company's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanySettings {
+    /// Schema version; must be 1.
+    pub version: u32,
+    pub display_name: String,
+    /// Where signed-in users land (absolute http(s) URL).
+    pub dashboard_url: String,
+    pub saml: SamlSettings,
+    pub provisioning: Provisioning,
+    /// Domains support granted for provisioning without a confirmed user (lower case).
+    #[serde(default)]
+    pub exception_domains: Vec<String>,
+    /// Mirror of the domains that have a confirmed, non-impersonation user in D1 (informational;
+    /// the provisioning check itself reads D1).
+    #[serde(default)]
+    pub provisionable_domains: Vec<String>,
+    #[serde(default)]
+    pub workspaces: Vec<Named>,
+    #[serde(default)]
+    pub permission_sets: Vec<Named>,
+}
+
+/// The company's IdP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamlSettings {
+    pub idp_entity_id: String,
+    /// PEM certificates (or bare base64 DER), several during a rollover.
+    pub idp_certificates: Vec<String>,
+    #[serde(default)]
+    pub allow_sha1: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skew_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_attributes: Option<Vec<String>>,
+}
+
+/// Automatic user provisioning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provisioning {
+    pub enabled: bool,
+    #[serde(default)]
+    pub default_workspace: Option<String>,
+    #[serde(default)]
+    pub default_permission_set: Option<String>,
+}
+
+/// A workspace or a permission set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+    /// For permission sets: grants the company's admin surfaces.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin: bool,
+}
+
+/// A settings document that does not parse or validate: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    fn new(field: &str, reason: impl Into<String>) -> Self {
+        FieldError {
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl CompanySettings {
+    /// Parse and validate JSON, naming the field at fault.
+    pub fn parse(json: &[u8]) -> Result<Self, FieldError> {
+        let de = &mut serde_json::Deserializer::from_slice(json);
+        let mut s: CompanySettings = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            FieldError {
+                field,
+                reason: e.inner().to_string(),
+            }
+        })?;
+        s.normalize();
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn normalize(&mut self) {
+        for d in self
+            .exception_domains
+            .iter_mut()
+            .chain(self.provisionable_domains.iter_mut())
+        {
+            *d = d.trim().to_ascii_lowercase();
+        }
+        self.exception_domains.sort();
+        self.exception_domains.dedup();
+        self.provisionable_domains.sort();
+        self.provisionable_domains.dedup();
+    }
+
+    /// Rules a well-formed document must follow.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.version != SETTINGS_VERSION {
+            return Err(FieldError::new(
+                "version",
+                format!("must be {SETTINGS_VERSION}"),
+            ));
+        }
+        if self.display_name.trim().is_empty() {
+            return Err(FieldError::new("display_name", "must not be empty"));
+        }
+        if !is_http_url(&self.dashboard_url) {
+            return Err(FieldError::new(
+                "dashboard_url",
+                "must be an absolute http(s) URL",
+            ));
+        }
+        if self.saml.idp_entity_id.trim().is_empty() {
+            return Err(FieldError::new("saml.idp_entity_id", "must not be empty"));
+        }
+        for (i, pem) in self.saml.idp_certificates.iter().enumerate() {
+            if let Err(e) = saml_verify::TrustedKey::from_certificate(pem.as_bytes()) {
+                return Err(FieldError::new(
+                    &format!("saml.idp_certificates[{i}]"),
+                    e.to_string(),
+                ));
+            }
+        }
+        if self
+            .saml
+            .skew_seconds
+            .is_some_and(|s| s > saml_verify::MAX_SKEW_SECONDS)
+        {
+            return Err(FieldError::new("saml.skew_seconds", "at most 3600"));
+        }
+        for (i, d) in self.exception_domains.iter().enumerate() {
+            if !is_domain(d) {
+                return Err(FieldError::new(
+                    &format!("exception_domains[{i}]"),
+                    "not a domain name",
+                ));
+            }
+        }
+        unique_ids(&self.workspaces, "workspaces")?;
+        unique_ids(&self.permission_sets, "permission_sets")?;
+        let p = &self.provisioning;
+        if let Some(w) = &p.default_workspace {
+            if !self.workspaces.iter().any(|x| &x.id == w) {
+                return Err(FieldError::new(
+                    "provisioning.default_workspace",
+                    "no such workspace",
+                ));
+            }
+        }
+        if let Some(ps) = &p.default_permission_set {
+            if !self.permission_sets.iter().any(|x| &x.id == ps) {
+                return Err(FieldError::new(
+                    "provisioning.default_permission_set",
+                    "no such permission set",
+                ));
+            }
+        }
+        if p.enabled && (p.default_workspace.is_none() || p.default_permission_set.is_none()) {
+            return Err(FieldError::new(
+                "provisioning",
+                "enabling provisioning needs a default workspace and permission set",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Trust settings for the verifier, for this SP's entity ID and ACS URL.
+    pub fn trust(
+        &self,
+        sp_entity_id: &str,
+        acs_url: &str,
+    ) -> Result<saml_verify::Trust, saml_verify::Error> {
+        let keys = self
+            .saml
+            .idp_certificates
+            .iter()
+            .map(|pem| saml_verify::TrustedKey::from_certificate(pem.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut t = saml_verify::Trust::new(&self.saml.idp_entity_id, keys, sp_entity_id, acs_url);
+        t.allow_sha1 = self.saml.allow_sha1;
+        if let Some(s) = self.saml.skew_seconds {
+            t.skew_seconds = s;
+        }
+        if let Some(names) = &self.saml.email_attributes {
+            t.email_attributes = names.clone();
+        }
+        t.validate()?;
+        Ok(t)
+    }
+}
+
+fn unique_ids(list: &[Named], field: &str) -> Result<(), FieldError> {
+    for (i, n) in list.iter().enumerate() {
+        if !is_identifier(&n.id) {
+            return Err(FieldError::new(
+                &format!("{field}[{i}].id"),
+                "1-64 of a-z A-Z 0-9 _ -",
+            ));
+        }
+        if list[..i].iter().any(|m| m.id == n.id) {
+            return Err(FieldError::new(&format!("{field}[{i}].id"), "duplicate id"));
+        }
+    }
+    Ok(())
+}
+
+/// Company, workspace and permission-set identifiers: 1 to 64 of `[A-Za-z0-9_-]`.
+pub fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A lower-case DNS name of two or more labels.
+pub fn is_domain(s: &str) -> bool {
+    saml_verify::email::looks_like_email(&format!("x@{s}")) && s == s.to_ascii_lowercase()
+}
+
+/// `http://` or `https://` followed by a host, no white space or control characters.
+pub fn is_http_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    match rest {
+        Some(r) => {
+            let host = r.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty()
+                && !host.contains('@')
+                && s.bytes().all(|b| b.is_ascii_graphic())
+                && !s.contains('\\')
+        }
+        None => false,
+    }
+}

@@ -1,0 +1,300 @@
+//! XML Encryption 1.1 for `saml:EncryptedAssertion` (SAML core §2.3.4, §6): RSA-OAEP key
+//! transport (`rsa-oaep-mgf1p`, and xenc11 `rsa-oaep` with a SHA-2 digest and MGF1), then
+//! AES-CBC (XML Enc §5.2.1, its own padding) or AES-GCM (§5.2.4).
+//!
+//! Every failure after the algorithms are read is one [`Error::DecryptionFailed`]: the same code
+//! and message for a wrong key, bad OAEP, bad padding, a bad tag or unparsable plaintext, and the
+//! work done on a key-transport failure continues with a dummy key, so that the ACS is no
+//! padding oracle (Jager and Somorovsky, "How to Break XML Encryption", 2011).
+
+use core::fmt;
+
+use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
+use aes_gcm::aead::{Aead, KeyInit};
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::traits::PublicKeyParts;
+use rsa::{Oaep, RsaPrivateKey};
+use sha1::Sha1;
+use sha2::{Sha256, Sha384, Sha512};
+
+use crate::input::base64_text;
+use crate::ns::DSIG;
+use crate::xml::{Document, Element, NodeId};
+use crate::Error;
+
+pub(crate) const XENC: &str = "http://www.w3.org/2001/04/xmlenc#";
+const XENC11: &str = "http://www.w3.org/2009/xmlenc11#";
+
+/// An SP private key that decrypts assertions (several at once during a rollover).
+#[derive(Clone)]
+pub struct DecryptionKey {
+    key: RsaPrivateKey,
+}
+
+impl DecryptionKey {
+    /// From a PEM private key (`PRIVATE KEY`, PKCS#8, or `RSA PRIVATE KEY`, PKCS#1).
+    pub fn from_pem(pem: &str) -> Result<Self, Error> {
+        let pem = pem.trim();
+        let key = RsaPrivateKey::from_pkcs8_pem(pem)
+            .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
+            .map_err(|_| Error::TrustConfigInvalid {
+                detail: "SP key is not an RSA private key in PEM".into(),
+            })?;
+        Ok(DecryptionKey { key })
+    }
+
+    fn bits(&self) -> usize {
+        self.key.n().bits()
+    }
+}
+
+impl fmt::Debug for DecryptionKey {
+    /// Never prints key material.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DecryptionKey(rsa-{}, [redacted])", self.bits())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Cipher {
+    Cbc(usize),
+    Gcm(usize),
+}
+
+fn cipher(uri: &str) -> Option<Cipher> {
+    Some(match uri {
+        "http://www.w3.org/2001/04/xmlenc#aes128-cbc" => Cipher::Cbc(16),
+        "http://www.w3.org/2001/04/xmlenc#aes192-cbc" => Cipher::Cbc(24),
+        "http://www.w3.org/2001/04/xmlenc#aes256-cbc" => Cipher::Cbc(32),
+        "http://www.w3.org/2009/xmlenc11#aes128-gcm" => Cipher::Gcm(16),
+        "http://www.w3.org/2009/xmlenc11#aes192-gcm" => Cipher::Gcm(24),
+        "http://www.w3.org/2009/xmlenc11#aes256-gcm" => Cipher::Gcm(32),
+        _ => return None,
+    })
+}
+
+/// An OAEP digest or MGF1 hash.
+#[derive(Clone, Copy)]
+enum Hash {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+fn digest_uri(uri: &str) -> Option<Hash> {
+    Some(match uri {
+        "http://www.w3.org/2000/09/xmldsig#sha1" => Hash::Sha1,
+        "http://www.w3.org/2001/04/xmlenc#sha256" => Hash::Sha256,
+        "http://www.w3.org/2001/04/xmldsig-more#sha384" => Hash::Sha384,
+        "http://www.w3.org/2001/04/xmlenc#sha512" => Hash::Sha512,
+        _ => return None,
+    })
+}
+
+fn mgf_uri(uri: &str) -> Option<Hash> {
+    Some(match uri {
+        "http://www.w3.org/2009/xmlenc11#mgf1sha1" => Hash::Sha1,
+        "http://www.w3.org/2009/xmlenc11#mgf1sha256" => Hash::Sha256,
+        "http://www.w3.org/2009/xmlenc11#mgf1sha384" => Hash::Sha384,
+        "http://www.w3.org/2009/xmlenc11#mgf1sha512" => Hash::Sha512,
+        _ => return None,
+    })
+}
+
+fn oaep(digest: Hash, mgf: Hash) -> Oaep {
+    macro_rules! with_mgf {
+        ($d:ty) => {
+            match mgf {
+                Hash::Sha1 => Oaep::new_with_mgf_hash::<$d, Sha1>(),
+                Hash::Sha256 => Oaep::new_with_mgf_hash::<$d, Sha256>(),
+                Hash::Sha384 => Oaep::new_with_mgf_hash::<$d, Sha384>(),
+                Hash::Sha512 => Oaep::new_with_mgf_hash::<$d, Sha512>(),
+            }
+        };
+    }
+    match digest {
+        Hash::Sha1 => with_mgf!(Sha1),
+        Hash::Sha256 => with_mgf!(Sha256),
+        Hash::Sha384 => with_mgf!(Sha384),
+        Hash::Sha512 => with_mgf!(Sha512),
+    }
+}
+
+fn unsupported(uri: &str) -> Error {
+    Error::AlgorithmUnsupported {
+        algorithm: uri.to_owned(),
+    }
+}
+
+fn algorithm(doc: &Document, id: NodeId) -> Option<(NodeId, &str)> {
+    let m = doc.first_child(id, XENC, "EncryptionMethod")?;
+    Some((m, doc.element(m)?.attr("Algorithm")?))
+}
+
+/// A key-transport method (XML Enc 1.1 §5.5.2): OAEP digest and MGF hash.
+fn key_transport(doc: &Document, ek: NodeId) -> Result<(Hash, Hash), Error> {
+    let (m, uri) = algorithm(doc, ek).ok_or(Error::DecryptionFailed)?;
+    let digest = match doc
+        .first_child(m, DSIG, "DigestMethod")
+        .and_then(|d| doc.element(d)?.attr("Algorithm"))
+    {
+        None => Hash::Sha1,
+        Some(d) => digest_uri(d).ok_or_else(|| unsupported(d))?,
+    };
+    match uri {
+        "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p" => Ok((digest, Hash::Sha1)),
+        "http://www.w3.org/2009/xmlenc11#rsa-oaep" => {
+            let mgf = match doc
+                .first_child(m, XENC11, "MGF")
+                .and_then(|d| doc.element(d)?.attr("Algorithm"))
+            {
+                None => Hash::Sha1,
+                Some(g) => mgf_uri(g).ok_or_else(|| unsupported(g))?,
+            };
+            Ok((digest, mgf))
+        }
+        other => Err(unsupported(other)),
+    }
+}
+
+fn cipher_value(doc: &Document, id: NodeId) -> Option<Vec<u8>> {
+    let cd = doc.first_child(id, XENC, "CipherData")?;
+    let cv = doc.first_child(cd, XENC, "CipherValue")?;
+    base64_text(&doc.text(cv))
+}
+
+/// The EncryptedKeys that may wrap this EncryptedData's key: inline in its KeyInfo, or beside it
+/// in the EncryptedAssertion (Okta, referenced by RetrievalMethod or DataReference).
+fn encrypted_keys(doc: &Document, ea: NodeId, ed: NodeId) -> Vec<NodeId> {
+    let mut keys: Vec<NodeId> = Vec::new();
+    let mut wanted: Option<String> = None;
+    if let Some(ki) = doc.first_child(ed, DSIG, "KeyInfo") {
+        keys.extend(doc.children_named(ki, XENC, "EncryptedKey"));
+        wanted = doc.first_child(ki, DSIG, "RetrievalMethod").and_then(|r| {
+            doc.element(r)?
+                .attr("URI")?
+                .strip_prefix('#')
+                .map(str::to_owned)
+        });
+    }
+    let siblings: Vec<NodeId> = doc.children_named(ea, XENC, "EncryptedKey").collect();
+    let id_of = |n: NodeId| {
+        doc.element(n)
+            .and_then(|e: &Element| e.attr("Id"))
+            .map(str::to_owned)
+    };
+    if let Some(w) = wanted {
+        keys.extend(
+            siblings
+                .iter()
+                .copied()
+                .filter(|&k| id_of(k).as_deref() == Some(w.as_str())),
+        );
+    }
+    for k in siblings {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+/// Decrypt the EncryptedAssertion at `ea` to the bytes of the Assertion element it holds.
+pub(crate) fn decrypt(
+    doc: &Document,
+    ea: NodeId,
+    keys: &[DecryptionKey],
+) -> Result<Vec<u8>, Error> {
+    if keys.is_empty() {
+        return Err(Error::EncryptedAssertionUnsupported);
+    }
+    let ed = doc
+        .first_child(ea, XENC, "EncryptedData")
+        .ok_or(Error::DecryptionFailed)?;
+    let (_, uri) = algorithm(doc, ed).ok_or(Error::DecryptionFailed)?;
+    let cipher = cipher(uri).ok_or_else(|| unsupported(uri))?;
+    let key_len = match cipher {
+        Cipher::Cbc(n) | Cipher::Gcm(n) => n,
+    };
+    let data = cipher_value(doc, ed).ok_or(Error::DecryptionFailed)?;
+    let mut content_key: Option<Vec<u8>> = None;
+    for ek in encrypted_keys(doc, ea, ed) {
+        let (digest, mgf) = key_transport(doc, ek)?;
+        let Some(wrapped) = cipher_value(doc, ek) else {
+            continue;
+        };
+        for k in keys {
+            if let Ok(cek) = k.key.decrypt(oaep(digest, mgf), &wrapped) {
+                if cek.len() == key_len && content_key.is_none() {
+                    content_key = Some(cek);
+                }
+            }
+        }
+    }
+    // No early exit on a key-transport failure: decrypt with a dummy key and fail at the end.
+    let found = content_key.is_some();
+    let cek = content_key.unwrap_or_else(|| vec![0u8; key_len]);
+    let plain = symmetric(cipher, &cek, &data);
+    match (found, plain) {
+        (true, Some(p)) => Ok(p),
+        _ => Err(Error::DecryptionFailed),
+    }
+}
+
+fn symmetric(cipher: Cipher, key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    match cipher {
+        Cipher::Cbc(n) => {
+            if data.len() < 32 || data.len() % 16 != 0 {
+                return None;
+            }
+            let (iv, ct) = data.split_at(16);
+            let mut buf = ct.to_vec();
+            let ok = match n {
+                16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
+                    .ok()?
+                    .decrypt_padded_mut::<NoPadding>(&mut buf)
+                    .is_ok(),
+                24 => cbc::Decryptor::<aes::Aes192>::new_from_slices(key, iv)
+                    .ok()?
+                    .decrypt_padded_mut::<NoPadding>(&mut buf)
+                    .is_ok(),
+                _ => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
+                    .ok()?
+                    .decrypt_padded_mut::<NoPadding>(&mut buf)
+                    .is_ok(),
+            };
+            // XML Enc §5.2.1 padding: the last octet counts the padding octets (1 to 16).
+            let pad = usize::from(*buf.last()?);
+            if !ok || pad == 0 || pad > 16 || pad > buf.len() {
+                return None;
+            }
+            buf.truncate(buf.len() - pad);
+            Some(buf)
+        }
+        Cipher::Gcm(n) => {
+            if data.len() < 12 + 16 {
+                return None;
+            }
+            let (nonce, ct) = data.split_at(12);
+            let nonce = aes_gcm::Nonce::from_slice(nonce);
+            match n {
+                16 => aes_gcm::Aes128Gcm::new_from_slice(key)
+                    .ok()?
+                    .decrypt(nonce, ct)
+                    .ok(),
+                24 => {
+                    aes_gcm::AesGcm::<aes::Aes192, aes_gcm::aead::consts::U12>::new_from_slice(key)
+                        .ok()?
+                        .decrypt(nonce, ct)
+                        .ok()
+                }
+                _ => aes_gcm::Aes256Gcm::new_from_slice(key)
+                    .ok()?
+                    .decrypt(nonce, ct)
+                    .ok(),
+            }
+        }
+    }
+}
