@@ -5,11 +5,11 @@
 
 use core::fmt;
 
-use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPublicKey;
 use sha2::{Digest, Sha256};
 
+use crate::der;
 use crate::input::base64_text;
 use crate::Error;
 
@@ -36,9 +36,10 @@ impl TrustedKey {
 
     /// From the DER bytes of an X.509 certificate.
     pub fn from_der(der: Vec<u8>) -> Result<Self, Error> {
-        let spki = spki_of_certificate(&der).ok_or_else(|| invalid("not an X.509 certificate"))?;
-        let key = RsaPublicKey::from_public_key_der(spki)
-            .map_err(|_| invalid("the certificate's key is not an RSA key"))?;
+        let spki =
+            der::certificate_spki(&der).ok_or_else(|| invalid("not an X.509 certificate"))?;
+        let key = der::rsa_public_key(spki)
+            .ok_or_else(|| invalid("the certificate's key is not an RSA key"))?;
         let bits = key.n().bits();
         if bits < MIN_LEGACY_RSA_BITS {
             return Err(invalid(&format!("a {bits}-bit RSA key is too small")));
@@ -108,56 +109,6 @@ fn certificate_der(data: &[u8]) -> Result<Vec<u8>, Error> {
         None => text,
     };
     base64_text(body).ok_or_else(|| invalid("certificate base64 is invalid"))
-}
-
-/// Walk `Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serial,
-/// signature, issuer, validity, subject, subjectPublicKeyInfo, ... } ... }` (RFC 5280 §4.1) and
-/// return the whole SubjectPublicKeyInfo TLV.
-fn spki_of_certificate(der: &[u8]) -> Option<&[u8]> {
-    let (tag, cert, _, _) = tlv(der)?;
-    if tag != 0x30 {
-        return None;
-    }
-    let (tag, tbs, _, _) = tlv(cert)?;
-    if tag != 0x30 {
-        return None;
-    }
-    let mut rest = tbs;
-    let (tag, _, after, _) = tlv(rest)?;
-    if tag == 0xA0 {
-        rest = after;
-    }
-    for _ in 0..5 {
-        let (_, _, after, _) = tlv(rest)?;
-        rest = after;
-    }
-    let (tag, _, _, whole) = tlv(rest)?;
-    (tag == 0x30).then_some(whole)
-}
-
-/// (tag, contents, rest, whole TLV).
-type Tlv<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
-
-/// One DER TLV. Definite lengths only.
-fn tlv(data: &[u8]) -> Option<Tlv<'_>> {
-    let tag = *data.first()?;
-    let first = *data.get(1)? as usize;
-    let (len, hdr) = if first < 0x80 {
-        (first, 2)
-    } else {
-        let n = first & 0x7f;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | *data.get(2 + i)? as usize;
-        }
-        (len, 2 + n)
-    };
-    let end = hdr.checked_add(len)?;
-    let contents = data.get(hdr..end)?;
-    Some((tag, contents, data.get(end..)?, data.get(..end)?))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 
 mod assertion;
 mod conditions;
+mod der;
 mod dsig;
 pub mod email;
 mod error;
@@ -32,6 +33,11 @@ pub use input::{decode as decode_input, MAX_RESPONSE_BYTES};
 pub use keys::{TrustedKey, MIN_LEGACY_RSA_BITS, MIN_RSA_BITS};
 pub use time::Timestamp;
 pub use xenc::DecryptionKey;
+
+/// Parse an RSA private key from PEM (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`).
+pub fn rsa_private_key_from_pem(pem: &str) -> Option<rsa::RsaPrivateKey> {
+    der::rsa_private_key_pem(pem)
+}
 
 use xml::{Document, Limits, NodeId};
 

@@ -11,8 +11,6 @@ use core::fmt;
 
 use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
 use aes_gcm::aead::{Aead, KeyInit};
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
 use rsa::{Oaep, RsaPrivateKey};
 use sha1::Sha1;
@@ -35,10 +33,8 @@ pub struct DecryptionKey {
 impl DecryptionKey {
     /// From a PEM private key (`PRIVATE KEY`, PKCS#8, or `RSA PRIVATE KEY`, PKCS#1).
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
-        let pem = pem.trim();
-        let key = RsaPrivateKey::from_pkcs8_pem(pem)
-            .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
-            .map_err(|_| Error::TrustConfigInvalid {
+        let key =
+            crate::der::rsa_private_key_pem(pem).ok_or_else(|| Error::TrustConfigInvalid {
                 detail: "SP key is not an RSA private key in PEM".into(),
             })?;
         Ok(DecryptionKey { key })

@@ -1052,8 +1052,9 @@ def gen_attacks(bases):
     set_nameid(root.find("saml:Assertion", NSMAP), EVIL)
     A("XSW1 (Response signed): the root Response gets a new ID and an evil assertion (NameID "
       "ceo@...); its Signature is kept and an unsigned copy of the original Response (original ID) "
-      "is appended inside the ds:Signature, where the Reference now points.",
-      ["reference_invalid", "multiple_assertions"], "xsw1.xml", ser(root))
+      "is appended inside the ds:Signature, where the Reference now points. The copy keeps the "
+      "assertion's ID, so a parser that refuses duplicate IDs stops it first.",
+      ["reference_invalid", "multiple_assertions", "duplicate_id"], "xsw1.xml", ser(root))
 
     root = parse(R_SIGNED)
     orig = strip_sig(copy.deepcopy(root))
@@ -1063,7 +1064,7 @@ def gen_attacks(bases):
     set_nameid(root.find("saml:Assertion", NSMAP), EVIL)
     A("XSW2 (Response signed): like XSW1 but the unsigned copy of the original Response is "
       "inserted as a child of the evil root Response before the (now detached) Signature.",
-      ["reference_invalid", "multiple_assertions"], "xsw2.xml", ser(root))
+      ["reference_invalid", "multiple_assertions", "duplicate_id"], "xsw2.xml", ser(root))
 
     root = parse(A_SIGNED)
     a = root.find("saml:Assertion", NSMAP)

@@ -1,0 +1,320 @@
+//! The support API (`Authorization: Bearer <SUPPORT_TOKEN>`): company settings, users, audit.
+//! JSON in and out; a bad field is a 400 that names it.
+
+use jit::ports::{Directory, SettingsStore, StoreError, User};
+use jit::settings::{is_identifier, CompanySettings, FieldError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::{console_error, Env, Request, Response};
+
+use crate::RouteContext;
+
+use crate::d1::D1Directory;
+use crate::kv::KvSettings;
+use crate::{harden, header, now, public_origin, read_body, web};
+
+fn reply(status: u16, body: &Value) -> worker::Result<Response> {
+    harden(Response::from_json(body)?.with_status(status))
+}
+
+fn error(status: u16, code: &str, message: &str) -> worker::Result<Response> {
+    reply(status, &json!({"error": code, "message": message}))
+}
+
+fn field_error(e: &FieldError) -> worker::Result<Response> {
+    reply(
+        400,
+        &json!({"error": "invalid_field", "field": e.field, "message": e.reason}),
+    )
+}
+
+fn store_error(e: &StoreError) -> worker::Result<Response> {
+    console_error!(
+        "{}",
+        crate::log_line(
+            "store_error",
+            &crate::new_reference(),
+            "",
+            &format!("{e:?}")
+        )
+    );
+    error(
+        503,
+        "store_unavailable",
+        "storage is unavailable; nothing was changed",
+    )
+}
+
+/// Stores for an authorized support request on a well-formed company ID, or the response to send.
+struct Ctx {
+    company: String,
+    kv: KvSettings,
+    dir: D1Directory,
+}
+
+fn open(req: &Request, ctx: &RouteContext) -> Result<Ctx, worker::Result<Response>> {
+    let configured = ctx
+        .env
+        .secret("SUPPORT_TOKEN")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let presented = header(req, "Authorization").unwrap_or_default();
+    let token = presented.strip_prefix("Bearer ").unwrap_or("");
+    if !web::same_secret(token, &configured) {
+        return Err(error(
+            401,
+            "unauthorized",
+            "a valid support bearer token is required",
+        ));
+    }
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    if !is_identifier(&company) {
+        return Err(reply(
+            400,
+            &json!({"error": "invalid_field", "field": "company", "message": "1-64 of a-z A-Z 0-9 _ -"}),
+        ));
+    }
+    match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
+        (Ok(kv), Ok(db)) => Ok(Ctx {
+            company,
+            kv: KvSettings::new(kv),
+            dir: D1Directory::new(db),
+        }),
+        _ => Err(error(
+            503,
+            "binding_missing",
+            "SETTINGS or DB binding missing",
+        )),
+    }
+}
+
+macro_rules! try_open {
+    ($req:expr, $ctx:expr) => {
+        match open(&$req, &$ctx) {
+            Ok(c) => c,
+            Err(resp) => return resp,
+        }
+    };
+}
+
+async fn settings_of(c: &Ctx) -> Result<CompanySettings, worker::Result<Response>> {
+    match c.kv.company(&c.company).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(error(404, "company_unknown", "no such company")),
+        Err(StoreError::Corrupt(d)) => Err(error(503, "settings_invalid", &d)),
+        Err(e) => Err(store_error(&e)),
+    }
+}
+
+fn with_endpoints(env: &Env, company: &str, s: &CompanySettings) -> Value {
+    let origin = public_origin(env);
+    let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert(
+            "sp_entity_id".into(),
+            format!("{origin}/saml/{company}/metadata").into(),
+        );
+        m.insert(
+            "acs_url".into(),
+            format!("{origin}/saml/{company}/acs").into(),
+        );
+        m.insert(
+            "metadata_url".into(),
+            format!("{origin}/saml/{company}/metadata").into(),
+        );
+    }
+    v
+}
+
+/// `PUT /admin/companies/{company}`: the whole settings document.
+pub async fn put_company(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = try_open!(req, ctx);
+    let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
+        Ok(b) => b,
+        Err(r) => return error(r.status, r.code, &r.detail),
+    };
+    let mut settings = match CompanySettings::parse(&body) {
+        Ok(s) => s,
+        Err(e) => return field_error(&e),
+    };
+    if let Err(e) = c
+        .dir
+        .replace_catalog(&c.company, &settings.workspaces, &settings.permission_sets)
+        .await
+    {
+        return store_error(&e);
+    }
+    settings.provisionable_domains = match c.dir.provisionable_domains(&c.company).await {
+        Ok(d) => d,
+        Err(e) => return store_error(&e),
+    };
+    if let Err(e) = c.kv.put(&c.company, &settings).await {
+        return store_error(&e);
+    }
+    reply(200, &with_endpoints(&ctx.env, &c.company, &settings))
+}
+
+/// `GET /admin/companies/{company}`: settings, SP endpoints, and the live provisionable domains.
+pub async fn get_company(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = try_open!(req, ctx);
+    let mut settings = match settings_of(&c).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    match c.dir.provisionable_domains(&c.company).await {
+        Ok(d) => settings.provisionable_domains = d,
+        Err(e) => return store_error(&e),
+    }
+    reply(200, &with_endpoints(&ctx.env, &c.company, &settings))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    email: String,
+    confirmed: bool,
+    impersonation: bool,
+    #[serde(default)]
+    workspace: Option<String>,
+    #[serde(default)]
+    permission_set: Option<String>,
+}
+
+fn user_json(u: &User) -> Value {
+    json!({
+        "company": u.company, "email": u.email, "workspace": u.workspace, "permission_set": u.permission_set,
+        "confirmed": u.confirmed, "impersonation": u.impersonation, "created_via": u.created_via,
+        "created_at": u.created_at, "last_login_at": u.last_login_at,
+    })
+}
+
+/// `POST /admin/companies/{company}/users`: an existing dashboard user.
+pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = try_open!(req, ctx);
+    let settings = match settings_of(&c).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
+        Ok(b) => b,
+        Err(r) => return error(r.status, r.code, &r.detail),
+    };
+    let de = &mut serde_json::Deserializer::from_slice(&body);
+    let nu: NewUser = match serde_path_to_error::deserialize(de) {
+        Ok(n) => n,
+        Err(e) => {
+            return field_error(&FieldError {
+                field: e.path().to_string(),
+                reason: e.inner().to_string(),
+            })
+        }
+    };
+    let email = nu.email.trim().to_ascii_lowercase();
+    if !saml_verify::email::looks_like_email(&email) {
+        return field_error(&FieldError {
+            field: "email".into(),
+            reason: "not an email address".into(),
+        });
+    }
+    if nu
+        .workspace
+        .as_ref()
+        .is_some_and(|w| !settings.workspaces.iter().any(|x| &x.id == w))
+    {
+        return field_error(&FieldError {
+            field: "workspace".into(),
+            reason: "no such workspace".into(),
+        });
+    }
+    if nu
+        .permission_set
+        .as_ref()
+        .is_some_and(|p| !settings.permission_sets.iter().any(|x| &x.id == p))
+    {
+        return field_error(&FieldError {
+            field: "permission_set".into(),
+            reason: "no such permission set".into(),
+        });
+    }
+    let user = User {
+        company: c.company.clone(),
+        email,
+        workspace: nu.workspace,
+        permission_set: nu.permission_set,
+        confirmed: nu.confirmed,
+        impersonation: nu.impersonation,
+        created_via: "admin".into(),
+        created_at: now().to_string(),
+        last_login_at: None,
+    };
+    match c.dir.insert_user(&user).await {
+        Ok(true) => {}
+        Ok(false) => return error(409, "user_exists", "a user with this email exists"),
+        Err(e) => return store_error(&e),
+    }
+    if user.confirmed && !user.impersonation {
+        refresh_domains_mirror(&ctx.env, &c.company).await;
+    }
+    reply(201, &user_json(&user))
+}
+
+/// `GET /admin/companies/{company}/users/{email}`.
+pub async fn get_user(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = try_open!(req, ctx);
+    let raw = ctx.param("email").cloned().unwrap_or_default();
+    let Some(email) = web::path_segment(&raw).map(|e| e.to_ascii_lowercase()) else {
+        return field_error(&FieldError {
+            field: "email".into(),
+            reason: "not UTF-8".into(),
+        });
+    };
+    match c.dir.user(&c.company, &email).await {
+        Ok(Some(u)) => reply(200, &user_json(&u)),
+        Ok(None) => error(404, "user_unknown", "no such user"),
+        Err(e) => store_error(&e),
+    }
+}
+
+/// `GET /admin/companies/{company}/users`.
+pub async fn list_users(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = try_open!(req, ctx);
+    match c.dir.users(&c.company).await {
+        Ok(users) => reply(
+            200,
+            &json!({"users": users.iter().map(user_json).collect::<Vec<_>>()}),
+        ),
+        Err(e) => store_error(&e),
+    }
+}
+
+/// `GET /admin/companies/{company}/audit`: the latest 1000 audit rows, newest first.
+pub async fn audit(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = try_open!(req, ctx);
+    match c.dir.audit_rows(&c.company).await {
+        Ok(rows) => reply(200, &json!({"entries": rows})),
+        Err(e) => store_error(&e),
+    }
+}
+
+/// Keep the settings document's `provisionable_domains` mirror in step with D1 after a user
+/// became confirmed and non-impersonation. Best effort: the provisioning check reads D1.
+pub async fn refresh_domains_mirror(env: &Env, company: &str) {
+    let (Ok(kv), Ok(db)) = (env.kv("SETTINGS"), env.d1("DB")) else {
+        return;
+    };
+    let (kv, dir) = (KvSettings::new(kv), D1Directory::new(db));
+    let Ok(domains) = dir.provisionable_domains(company).await else {
+        return;
+    };
+    if let Ok(Some(mut s)) = kv.company(company).await {
+        if s.provisionable_domains != domains {
+            s.provisionable_domains = domains;
+            if let Err(e) = kv.put(company, &s).await {
+                console_error!(
+                    "{}",
+                    crate::log_line("domains_mirror_failed", "", company, &format!("{e:?}"))
+                );
+            }
+        }
+    }
+}

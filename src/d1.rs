@@ -1,0 +1,329 @@
+//! The [`Directory`] port on D1: users, workspaces, permission sets, replay cache, audit log.
+//! Every query is parameterised; multi-statement writes go in one `batch` (one transaction).
+
+use jit::policy::email_domain;
+use jit::ports::{AuditEntry, CompanyFacts, Directory, StoreError, User};
+use saml_verify::Timestamp;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+pub struct D1Directory {
+    db: D1Database,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("D1: {e}"))
+}
+
+fn opt(v: Option<&str>) -> JsValue {
+    v.map_or(JsValue::NULL, JsValue::from)
+}
+
+/// A `users` row as D1 returns it (numbers arrive as JS numbers).
+#[derive(Deserialize)]
+struct UserRow {
+    company: String,
+    email: String,
+    workspace: Option<String>,
+    permission_set: Option<String>,
+    confirmed: f64,
+    impersonation: f64,
+    created_via: String,
+    created_at: String,
+    last_login_at: Option<String>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            company: r.company,
+            email: r.email,
+            workspace: r.workspace,
+            permission_set: r.permission_set,
+            confirmed: r.confirmed != 0.0,
+            impersonation: r.impersonation != 0.0,
+            created_via: r.created_via,
+            created_at: r.created_at,
+            last_login_at: r.last_login_at,
+        }
+    }
+}
+
+const USER_COLUMNS: &str = "company, email, workspace, permission_set, confirmed, impersonation, created_via, created_at, last_login_at";
+
+/// An audit row as the support API shows it.
+#[derive(Debug, Deserialize, serde::Serialize)]
+pub struct AuditRow {
+    pub at: String,
+    pub event: String,
+    pub email: Option<String>,
+    pub assertion_id: Option<String>,
+    pub reason: Option<String>,
+    pub reference: String,
+}
+
+impl D1Directory {
+    pub fn new(db: D1Database) -> Self {
+        D1Directory { db }
+    }
+
+    fn stmt(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        self.db.prepare(sql).bind(args).map_err(unavailable)
+    }
+
+    fn audit_stmt(
+        &self,
+        e: &AuditEntry,
+        only_if_changed: bool,
+    ) -> Result<D1PreparedStatement, StoreError> {
+        let sql = if only_if_changed {
+            "INSERT INTO audit_log (company, at, event, email, assertion_id, reason, reference) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1"
+        } else {
+            "INSERT INTO audit_log (company, at, event, email, assertion_id, reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        };
+        self.stmt(
+            sql,
+            &[
+                e.company.as_str().into(),
+                e.at.to_string().into(),
+                e.event.as_str().into(),
+                opt(e.email.as_deref()),
+                opt(e.assertion_id.as_deref()),
+                opt(e.reason.as_deref()),
+                e.reference.as_str().into(),
+            ],
+        )
+    }
+
+    /// Create a user through the support API. `Ok(false)` when the email is taken.
+    pub async fn insert_user(&self, u: &User) -> Result<bool, StoreError> {
+        let r = self.insert_user_stmt(u)?.run().await.map_err(unavailable)?;
+        Ok(changes(&r) == 1)
+    }
+
+    fn insert_user_stmt(&self, u: &User) -> Result<D1PreparedStatement, StoreError> {
+        self.stmt(
+            &format!("INSERT INTO users ({USER_COLUMNS}, domain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING"),
+            &[
+                u.company.as_str().into(),
+                u.email.as_str().into(),
+                opt(u.workspace.as_deref()),
+                opt(u.permission_set.as_deref()),
+                i32::from(u.confirmed).into(),
+                i32::from(u.impersonation).into(),
+                u.created_via.as_str().into(),
+                u.created_at.as_str().into(),
+                opt(u.last_login_at.as_deref()),
+                email_domain(&u.email).unwrap_or_default().into(),
+            ],
+        )
+    }
+
+    pub async fn users(&self, company: &str) -> Result<Vec<User>, StoreError> {
+        let r = self
+            .stmt(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 ORDER BY email"),
+                &[company.into()],
+            )?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        let rows: Vec<UserRow> = r
+            .results()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(rows.into_iter().map(User::from).collect())
+    }
+
+    pub async fn audit_rows(&self, company: &str) -> Result<Vec<AuditRow>, StoreError> {
+        let r = self
+            .stmt(
+                "SELECT at, event, email, assertion_id, reason, reference FROM audit_log WHERE company = ?1 ORDER BY id DESC LIMIT 1000",
+                &[company.into()],
+            )?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        r.results().map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// Domains with a confirmed, non-impersonation user: the provisioning rule's source of truth.
+    pub async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            domain: String,
+        }
+        let r = self
+            .stmt(
+                "SELECT DISTINCT domain FROM users WHERE company = ?1 AND confirmed = 1 AND impersonation = 0 ORDER BY domain",
+                &[company.into()],
+            )?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        let rows: Vec<Row> = r
+            .results()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(rows.into_iter().map(|r| r.domain).collect())
+    }
+
+    /// Replace the company's workspaces and permission sets, in one transaction.
+    pub async fn replace_catalog(
+        &self,
+        company: &str,
+        workspaces: &[jit::settings::Named],
+        sets: &[jit::settings::Named],
+    ) -> Result<(), StoreError> {
+        let mut batch = vec![
+            self.stmt(
+                "DELETE FROM workspaces WHERE company = ?1",
+                &[company.into()],
+            )?,
+            self.stmt(
+                "DELETE FROM permission_sets WHERE company = ?1",
+                &[company.into()],
+            )?,
+        ];
+        for w in workspaces {
+            batch.push(self.stmt(
+                "INSERT INTO workspaces (company, id, name) VALUES (?1, ?2, ?3)",
+                &[company.into(), w.id.as_str().into(), w.name.as_str().into()],
+            )?);
+        }
+        for p in sets {
+            batch.push(self.stmt(
+                "INSERT INTO permission_sets (company, id, name, admin) VALUES (?1, ?2, ?3, ?4)",
+                &[
+                    company.into(),
+                    p.id.as_str().into(),
+                    p.name.as_str().into(),
+                    i32::from(p.admin).into(),
+                ],
+            )?);
+        }
+        self.db.batch(batch).await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Delete replay-cache entries that have expired; returns how many.
+    pub async fn purge_used_assertions(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let r = self
+            .stmt(
+                "DELETE FROM used_assertions WHERE expires_at <= ?1",
+                &[(now.0 as f64).into()],
+            )?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(changes(&r))
+    }
+}
+
+fn changes(r: &worker::D1Result) -> usize {
+    r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+}
+
+impl Directory for D1Directory {
+    async fn user(&self, company: &str, email: &str) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = self
+            .stmt(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 AND email = ?2"),
+                &[company.into(), email.into()],
+            )?
+            .first(None)
+            .await
+            .map_err(unavailable)?;
+        Ok(row.map(User::from))
+    }
+
+    async fn company_facts(
+        &self,
+        company: &str,
+        domain: &str,
+        ws: Option<&str>,
+        ps: Option<&str>,
+    ) -> Result<CompanyFacts, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            domain_ok: f64,
+            ws_ok: f64,
+            ps_ok: f64,
+        }
+        let row: Option<Row> = self
+            .stmt(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE company = ?1 AND domain = ?2 AND confirmed = 1 AND impersonation = 0) AS domain_ok, \
+                 EXISTS (SELECT 1 FROM workspaces WHERE company = ?1 AND id = ?3) AS ws_ok, \
+                 EXISTS (SELECT 1 FROM permission_sets WHERE company = ?1 AND id = ?4) AS ps_ok",
+                &[company.into(), domain.into(), opt(ws), opt(ps)],
+            )?
+            .first(None)
+            .await
+            .map_err(unavailable)?;
+        let r = row.ok_or_else(|| StoreError::Corrupt("no row from EXISTS query".into()))?;
+        Ok(CompanyFacts {
+            domain_has_confirmed_user: r.domain_ok != 0.0,
+            workspace_exists: r.ws_ok != 0.0,
+            permission_set_exists: r.ps_ok != 0.0,
+        })
+    }
+
+    async fn claim_assertion(
+        &self,
+        company: &str,
+        assertion_id: &str,
+        expires: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let r = self
+            .stmt(
+                "INSERT INTO used_assertions (company, assertion_id, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                &[company.into(), assertion_id.into(), (expires.0 as f64).into()],
+            )?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(changes(&r) == 1)
+    }
+
+    async fn sign_in(
+        &self,
+        company: &str,
+        email: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let update = self.stmt(
+            "UPDATE users SET last_login_at = ?3 WHERE company = ?1 AND email = ?2",
+            &[company.into(), email.into(), audit.at.to_string().into()],
+        )?;
+        let results = self
+            .db
+            .batch(vec![update, self.audit_stmt(audit, true)?])
+            .await
+            .map_err(unavailable)?;
+        match results.first().map(changes) {
+            Some(1) => Ok(()),
+            _ => Err(StoreError::Unavailable("sign-in updated no user".into())),
+        }
+    }
+
+    async fn provision(&self, user: &User, audit: &AuditEntry) -> Result<bool, StoreError> {
+        // The audit row is inserted only when the user row was: a concurrent first login that
+        // lost the race writes nothing here and signs in instead.
+        let results = self
+            .db
+            .batch(vec![
+                self.insert_user_stmt(user)?,
+                self.audit_stmt(audit, true)?,
+            ])
+            .await
+            .map_err(unavailable)?;
+        Ok(results.first().map(changes) == Some(1))
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.audit_stmt(entry, false)?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,174 @@
+//! A demo IdP and a demo dashboard, served only when the `DEMO` var is `1` (never in the
+//! production config): a newcomer signs in as a few people and sees provisioning happen.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use jit::ports::Directory;
+use jit::Refusal;
+use worker::{Request, Response};
+
+use crate::RouteContext;
+
+use crate::d1::D1Directory;
+use crate::demo_sign::{cert_base64, load_key, signed_response, DemoAssertion};
+use crate::web::{self, html_escape as esc, Lang};
+use crate::{harden, header, new_reference, now, public_origin, read_body, refusal_response};
+
+const PEOPLE: [(&str, &str); 3] = [
+    (
+        "jane.smith@decorumsoft.com",
+        "new user, same domain as a confirmed user: provisioned",
+    ),
+    (
+        "jon.smith@decorumsoft.com",
+        "existing confirmed user: signed in",
+    ),
+    (
+        "jon.smith@decorumsoft.eu",
+        "new user, decorumsoft.eu has no user: refused",
+    ),
+];
+
+fn enabled(ctx: &RouteContext) -> bool {
+    ctx.env
+        .var("DEMO")
+        .map(|v| v.to_string() == "1")
+        .unwrap_or(false)
+}
+
+fn not_found(req: &Request) -> worker::Result<Response> {
+    let lang = web::negotiate_lang(header(req, "Accept-Language").as_deref());
+    refusal_response(
+        &Refusal::new("not_found", 404, ""),
+        &new_reference(),
+        lang,
+        false,
+    )
+}
+
+fn html(body: String) -> worker::Result<Response> {
+    harden(Response::from_html(body)?)
+}
+
+/// `GET /demo/idp`: pick who signs in.
+pub async fn idp_page(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    if !enabled(&ctx) {
+        return not_found(&req);
+    }
+    let mut body = String::from("<p>A development identity provider. Each button signs an IdP-initiated SAML Response for company <code>decorumsoft</code> and posts it to the service provider.</p>");
+    for (email, what) in PEOPLE {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/demo/idp\"><input type=\"hidden\" name=\"company\" value=\"decorumsoft\"><input type=\"hidden\" name=\"email\" value=\"{e}\">\
+<button type=\"submit\">Sign in as {e}</button> <small>({w})</small></form>",
+            e = esc(email),
+            w = esc(what)
+        ));
+    }
+    body.push_str("<form method=\"post\" action=\"/demo/idp\"><input type=\"hidden\" name=\"company\" value=\"decorumsoft\"><input name=\"email\" placeholder=\"someone@decorumsoft.com\"> <button type=\"submit\">Sign in</button></form>");
+    html(web::page(Lang::En, "Demo identity provider", &body))
+}
+
+/// `POST /demo/idp`: sign a response and hand it to the browser to post to the ACS.
+pub async fn idp_sign(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    if !enabled(&ctx) {
+        return not_found(&req);
+    }
+    let reference = new_reference();
+    let fail = |r: Refusal| refusal_response(&r, &reference, Lang::En, false);
+    let form = match read_body(&mut req, 16 << 10)
+        .await
+        .and_then(|b| web::parse_form(&b))
+    {
+        Ok(f) => f,
+        Err(r) => return fail(r),
+    };
+    let company = web::single(&form, "company", true)
+        .ok()
+        .flatten()
+        .unwrap_or("decorumsoft")
+        .to_owned();
+    let email = match web::single(&form, "email", true) {
+        Ok(Some(e)) => e.trim().to_owned(),
+        Ok(None) => return fail(Refusal::new("form_field_missing", 400, "email")),
+        Err(r) => return fail(r),
+    };
+    let key_pem = ctx
+        .env
+        .secret("DEMO_IDP_KEY")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let cert_pem = ctx
+        .env
+        .var("DEMO_IDP_CERT")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let key = match load_key(&key_pem) {
+        Ok(k) => k,
+        Err(d) => return fail(Refusal::new("idp_not_configured", 503, d)),
+    };
+    let origin = public_origin(&ctx.env);
+    let acs_url = format!("{origin}/saml/{company}/acs");
+    let a = DemoAssertion {
+        idp_entity_id: &format!("{origin}/demo/idp"),
+        sp_entity_id: &format!("{origin}/saml/{company}/metadata"),
+        acs_url: &acs_url,
+        email: &email,
+        now: now(),
+        nonce: &new_reference(),
+    };
+    let xml = match signed_response(&key, &cert_base64(&cert_pem), &a) {
+        Ok(x) => x,
+        Err(d) => return fail(Refusal::new("idp_not_configured", 503, d)),
+    };
+    let body = format!(
+        "<p>Signed a SAML Response for <code>{}</code>. Post it to the service provider:</p>\
+<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"{}\"><button type=\"submit\">Continue</button></form>",
+        esc(&email),
+        esc(&acs_url),
+        STANDARD.encode(xml)
+    );
+    html(web::page(Lang::En, "Demo identity provider", &body))
+}
+
+/// `GET /demo/dashboard`: who the session cookie says signed in, and their account.
+pub async fn dashboard(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    if !enabled(&ctx) {
+        return not_found(&req);
+    }
+    let secret = ctx
+        .env
+        .secret("SESSION_SECRET")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let cookie = header(&req, "Cookie");
+    let claims = web::cookie(cookie.as_deref(), jit::session::COOKIE_NAME)
+        .and_then(|v| jit::session::check(secret.as_bytes(), v, now().unix_seconds()));
+    let Some(c) = claims else {
+        let body = "<p>Nobody is signed in. Start at the <a href=\"/demo/idp\">demo identity provider</a>.</p>".to_string();
+        return html(web::page(Lang::En, "Demo dashboard", &body));
+    };
+    let user = match ctx.env.d1("DB") {
+        Ok(db) => D1Directory::new(db)
+            .user(&c.company, &c.email)
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
+    let details = user.map_or(String::new(), |u| {
+        format!(
+            "<ul><li>workspace: <code>{}</code></li><li>permission set: <code>{}</code></li><li>created via: <code>{}</code> at {}</li><li>last login: {}</li></ul>",
+            esc(u.workspace.as_deref().unwrap_or("-")),
+            esc(u.permission_set.as_deref().unwrap_or("-")),
+            esc(&u.created_via),
+            esc(&u.created_at),
+            esc(u.last_login_at.as_deref().unwrap_or("-"))
+        )
+    });
+    let body = format!(
+        "<p>Signed in as <strong>{}</strong> at company <code>{}</code>.</p>{details}<p><a href=\"/demo/idp\">Back to the demo identity provider</a></p>",
+        esc(&c.email),
+        esc(&c.company)
+    );
+    html(web::page(Lang::En, "Demo dashboard", &body))
+}

@@ -1,0 +1,352 @@
+//! The Cloudflare Worker: the only code that imports `worker`. It reads the request, calls the
+//! pure flow in `jit` with KV and D1 behind its ports, and writes the response. No policy here.
+#![forbid(unsafe_code)]
+
+mod admin;
+mod d1;
+#[cfg(feature = "demo")]
+mod demo;
+#[cfg(any(feature = "demo", test))]
+pub mod demo_sign;
+mod kv;
+pub mod web;
+
+use futures_util::StreamExt;
+use jit::flow::{acs, AcsRequest};
+use jit::Refusal;
+use saml_verify::Timestamp;
+use worker::{
+    console_error, console_log, event, Context, Date, Env, Request, Response, ScheduleContext,
+    ScheduledEvent,
+};
+
+use crate::d1::D1Directory;
+use crate::kv::KvSettings;
+use crate::web::Lang;
+
+/// What a handler gets: the environment and the path parameters.
+pub(crate) struct RouteContext {
+    pub env: Env,
+    params: Vec<(&'static str, String)>,
+}
+
+impl RouteContext {
+    pub fn param(&self, name: &str) -> Option<&String> {
+        self.params.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+}
+
+/// The routes. A hand-written match over path segments: the worker crate's router would add a
+/// route-matching engine to the bundle for eleven fixed shapes.
+async fn route(req: Request, env: Env) -> worker::Result<Response> {
+    let path = req.path();
+    let segs: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(str::to_owned)
+        .collect();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let method = req.method();
+    let ctx = |params: &[(&'static str, &str)]| RouteContext {
+        env: env.clone(),
+        params: params.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+    };
+    use worker::Method::{Get, Post, Put};
+    match (method, segs.as_slice()) {
+        (Get, ["healthz"]) => Response::ok("ok"),
+        (Post, ["saml", c, "acs"]) => acs_route(req, ctx(&[("company", c)])).await,
+        (Get, ["saml", c, "metadata"]) => metadata_route(req, ctx(&[("company", c)])).await,
+        (Put, ["admin", "companies", c]) => admin::put_company(req, ctx(&[("company", c)])).await,
+        (Get, ["admin", "companies", c]) => admin::get_company(req, ctx(&[("company", c)])).await,
+        (Post, ["admin", "companies", c, "users"]) => {
+            admin::create_user(req, ctx(&[("company", c)])).await
+        }
+        (Get, ["admin", "companies", c, "users"]) => {
+            admin::list_users(req, ctx(&[("company", c)])).await
+        }
+        (Get, ["admin", "companies", c, "users", e]) => {
+            admin::get_user(req, ctx(&[("company", c), ("email", e)])).await
+        }
+        (Get, ["admin", "companies", c, "audit"]) => {
+            admin::audit(req, ctx(&[("company", c)])).await
+        }
+        #[cfg(feature = "demo")]
+        (Get, ["demo", "idp"]) => demo::idp_page(req, ctx(&[])).await,
+        #[cfg(feature = "demo")]
+        (Post, ["demo", "idp"]) => demo::idp_sign(req, ctx(&[])).await,
+        #[cfg(feature = "demo")]
+        (Get, ["demo", "dashboard"]) => demo::dashboard(req, ctx(&[])).await,
+        _ => {
+            let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
+            let json = web::wants_json(header(&req, "Accept").as_deref());
+            refusal_response(
+                &Refusal::new("not_found", 404, ""),
+                &new_reference(),
+                lang,
+                json,
+            )
+        }
+    }
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
+    let json = web::wants_json(header(&req, "Accept").as_deref());
+    match route(req, env).await {
+        Ok(resp) => harden(resp),
+        Err(e) => {
+            let reference = new_reference();
+            console_error!(
+                "{}",
+                log_line("internal_error", &reference, "", &e.to_string())
+            );
+            refusal_response(
+                &Refusal::new("internal_error", 500, e.to_string()),
+                &reference,
+                lang,
+                json,
+            )
+        }
+    }
+}
+
+/// Cron Trigger: drop replay-cache entries whose assertions have expired anyway.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let result = match env.d1("DB") {
+        Ok(db) => D1Directory::new(db)
+            .purge_used_assertions(now())
+            .await
+            .map_err(|e| format!("{e:?}")),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(n) => console_log!("{{\"event\":\"purge_used_assertions\",\"deleted\":{n}}}"),
+        Err(e) => console_error!(
+            "{{\"event\":\"purge_used_assertions\",\"error\":{}}}",
+            serde_json::Value::from(e)
+        ),
+    }
+}
+
+pub(crate) fn now() -> Timestamp {
+    Timestamp(Date::now().as_millis() as i64)
+}
+
+/// A random reference ID for a person to quote to support.
+pub(crate) fn new_reference() -> String {
+    let mut b = [0u8; 8];
+    if getrandom::getrandom(&mut b).is_err() {
+        b = (Date::now().as_millis()).to_be_bytes();
+    }
+    web::hex_id(&b)
+}
+
+/// One structured log line. Never holds a secret or assertion content: codes, IDs, detail.
+pub(crate) fn log_line(event: &str, reference: &str, company: &str, detail: &str) -> String {
+    serde_json::json!({"event": event, "reference": reference, "company": company, "detail": detail}).to_string()
+}
+
+/// The public origin this worker is reached at (no trailing slash).
+pub(crate) fn public_origin(env: &Env) -> String {
+    env.var("PUBLIC_ORIGIN")
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+pub(crate) fn harden(mut resp: Response) -> worker::Result<Response> {
+    let h = resp.headers_mut();
+    for (k, v) in web::SECURITY_HEADERS {
+        if k != "Cache-Control" || !h.has("Cache-Control")? {
+            h.set(k, v)?;
+        }
+    }
+    Ok(resp)
+}
+
+pub(crate) fn refusal_response(
+    r: &Refusal,
+    reference: &str,
+    lang: Lang,
+    json: bool,
+) -> worker::Result<Response> {
+    let resp = if json {
+        Response::from_json(&serde_json::json!({"error": r.code, "reference": reference}))?
+    } else {
+        let mut resp = Response::from_html(web::refusal_page(r.code, reference, lang))?;
+        resp.headers_mut().set("Content-Language", lang.tag())?;
+        resp
+    };
+    harden(resp.with_status(r.status))
+}
+
+/// Read a request body of at most `cap` bytes, refusing larger ones before reading them whole.
+pub(crate) async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, Refusal> {
+    let too_large = || {
+        Refusal::new(
+            "body_too_large",
+            413,
+            format!("request body over {cap} bytes"),
+        )
+    };
+    if let Ok(Some(len)) = req.headers().get("Content-Length") {
+        if len.trim().parse::<usize>().map_or(true, |n| n > cap) {
+            return Err(too_large());
+        }
+    }
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new());
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Refusal::new("body_unreadable", 400, e.to_string()))?;
+        if body.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+pub(crate) fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// `POST /saml/{company}/acs`: the HTTP-POST binding's Assertion Consumer Service.
+async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
+    let json = web::wants_json(header(&req, "Accept").as_deref());
+    let reference = new_reference();
+    let refuse = |r: Refusal| {
+        console_log!("{}", log_line(r.code, &reference, &company, &r.detail));
+        refusal_response(&r, &reference, lang, json)
+    };
+    if !jit::settings::is_identifier(&company) {
+        return refuse(Refusal::new("company_unknown", 404, "malformed company id"));
+    }
+    if !web::is_form_content_type(header(&req, "Content-Type").as_deref()) {
+        return refuse(Refusal::new(
+            "content_type_unsupported",
+            415,
+            "expected application/x-www-form-urlencoded",
+        ));
+    }
+    let form = match read_body(&mut req, web::MAX_FORM_BYTES)
+        .await
+        .and_then(|b| web::parse_form(&b))
+    {
+        Ok(f) => f,
+        Err(r) => return refuse(r),
+    };
+    let fields = web::single(&form, "SAMLResponse", true)
+        .and_then(|s| Ok((s, web::single(&form, "RelayState", false)?)));
+    let (saml_response, relay_state) = match fields {
+        Ok((Some(s), rs)) => (s, rs),
+        Ok((None, _)) => {
+            return refuse(Refusal::new(
+                "form_field_missing",
+                400,
+                "SAMLResponse is missing",
+            ))
+        }
+        Err(r) => return refuse(r),
+    };
+    let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
+        (Ok(kv), Ok(db)) => (kv, db),
+        _ => {
+            return refuse(Refusal::new(
+                "binding_missing",
+                503,
+                "SETTINGS or DB binding missing",
+            ))
+        }
+    };
+    let secret = ctx
+        .env
+        .secret("SESSION_SECRET")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let origin = public_origin(&ctx.env);
+    let sp_entity_id = format!("{origin}/saml/{company}/metadata");
+    let acs_url = format!("{origin}/saml/{company}/acs");
+    let request = AcsRequest {
+        company: &company,
+        saml_response: saml_response.as_bytes(),
+        relay_state,
+        now: now(),
+        sp_entity_id: &sp_entity_id,
+        acs_url: &acs_url,
+        reference: &reference,
+        session_secret: secret.as_bytes(),
+    };
+    let dir = D1Directory::new(db);
+    match acs(&request, &KvSettings::new(kv), &dir).await {
+        Ok(done) => {
+            let event = if done.created {
+                "provisioned"
+            } else {
+                "signed_in"
+            };
+            console_log!(
+                "{}",
+                serde_json::json!({"event": event, "reference": reference, "company": company, "assertion_id": done.assertion_id})
+            );
+            if done.created {
+                admin::refresh_domains_mirror(&ctx.env, &company).await;
+            }
+            let mut resp = Response::empty()?.with_status(303);
+            resp.headers_mut().set("Location", &done.redirect)?;
+            resp.headers_mut().set(
+                "Set-Cookie",
+                &web::session_cookie(&done.session, !web::is_loopback_origin(&origin)),
+            )?;
+            harden(resp)
+        }
+        Err(r) => refuse(r),
+    }
+}
+
+/// `GET /saml/{company}/metadata`: this SP's metadata for the IdP administrator.
+async fn metadata_route(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
+    let reference = new_reference();
+    let known = match ctx.env.kv("SETTINGS") {
+        Ok(kv) => {
+            jit::settings::is_identifier(&company)
+                && kv
+                    .get(&kv::key(&company))
+                    .text()
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some()
+        }
+        Err(_) => false,
+    };
+    if !known {
+        return refusal_response(
+            &Refusal::new("company_unknown", 404, ""),
+            &reference,
+            lang,
+            false,
+        );
+    }
+    let origin = public_origin(&ctx.env);
+    let xml = web::sp_metadata(
+        &format!("{origin}/saml/{company}/metadata"),
+        &format!("{origin}/saml/{company}/acs"),
+    );
+    let mut resp = Response::ok(xml)?;
+    resp.headers_mut().set(
+        "Content-Type",
+        "application/samlmetadata+xml; charset=utf-8",
+    )?;
+    resp.headers_mut()
+        .set("Cache-Control", "public, max-age=300")?;
+    harden(resp)
+}

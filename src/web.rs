@@ -1,0 +1,391 @@
+//! Pure HTTP helpers: form decoding, content negotiation, refusal pages, security headers, SP
+//! metadata. No `worker` calls here, so all of it is unit-tested natively.
+
+use jit::Refusal;
+
+/// Largest ACS form body read (bytes): a 1 MiB response is 1.4 MiB of base64.
+pub const MAX_FORM_BYTES: usize = 2 << 20;
+/// Largest support-API JSON body read (bytes).
+pub const MAX_JSON_BYTES: usize = 256 << 10;
+
+/// Headers on every response: no framing, no sniffing, no referrer, a locked-down CSP.
+pub const SECURITY_HEADERS: [(&str, &str); 5] = [
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "no-store"),
+];
+
+/// Languages of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+}
+
+/// Pick English or French from `Accept-Language` (RFC 9110 §12.5.4), English by default.
+pub fn negotiate_lang(accept_language: Option<&str>) -> Lang {
+    let mut best = (Lang::En, 0.0f32);
+    for part in accept_language.unwrap_or("").split(',') {
+        let mut it = part.split(';');
+        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang = match tag.split('-').next() {
+            Some("fr") => Lang::Fr,
+            Some("en") => Lang::En,
+            _ => continue,
+        };
+        if q > best.1 {
+            best = (lang, q);
+        }
+    }
+    best.0
+}
+
+/// True when the client asked for JSON rather than a page.
+pub fn wants_json(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| a.contains("application/json"))
+}
+
+/// Decode an `application/x-www-form-urlencoded` body (WHATWG URL §5.1) into pairs.
+pub fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, Refusal> {
+    let mut out = Vec::new();
+    for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let (k, v) = match pair.iter().position(|&b| b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &b""[..]),
+        };
+        out.push((percent_decode(k)?, percent_decode(v)?));
+    }
+    Ok(out)
+}
+
+fn percent_decode(s: &[u8]) -> Result<String, Refusal> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < s.len() => match (hex(s[i + 1]), hex(s[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out)
+        .map_err(|_| Refusal::new("form_not_utf8", 400, "form value is not UTF-8"))
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The single value of `name` in a decoded form: missing and repeated fields are refused
+/// (a repeated SAMLResponse is how parser-differential attacks start).
+pub fn single<'a>(
+    form: &'a [(String, String)],
+    name: &str,
+    required: bool,
+) -> Result<Option<&'a str>, Refusal> {
+    let mut values = form
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str());
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Refusal::new(
+            "form_field_duplicate",
+            400,
+            format!("{name} given more than once"),
+        ));
+    }
+    match first {
+        None | Some("") if required => Err(Refusal::new(
+            "form_field_missing",
+            400,
+            format!("{name} is missing"),
+        )),
+        v => Ok(v),
+    }
+}
+
+/// `application/x-www-form-urlencoded`, with or without parameters.
+pub fn is_form_content_type(ct: Option<&str>) -> bool {
+    ct.and_then(|c| c.split(';').next()).is_some_and(|m| {
+        m.trim()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    })
+}
+
+/// Escape text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The short, opaque reason shown to a person for a refusal code.
+pub fn reason(code: &str, lang: Lang) -> &'static str {
+    let (en, fr) = match code {
+        "expired" | "not_yet_valid" => (
+            "This sign-in has expired. Please sign in again from your identity provider.",
+            "Cette connexion a expiré. Veuillez vous reconnecter depuis votre fournisseur d'identité.",
+        ),
+        "assertion_replayed" => (
+            "This sign-in was already used. Please sign in again from your identity provider.",
+            "Cette connexion a déjà été utilisée. Veuillez vous reconnecter depuis votre fournisseur d'identité.",
+        ),
+        "domain_not_allowed" => (
+            "Accounts with your email domain cannot be created automatically for this company. Ask your administrator, or contact Support.",
+            "Les comptes de votre domaine de messagerie ne peuvent pas être créés automatiquement pour cette entreprise. Adressez-vous à votre administrateur ou contactez le Support.",
+        ),
+        "provisioning_disabled" | "sp_initiated_no_provisioning" | "default_workspace_missing" | "default_permission_set_missing" => (
+            "You do not have an account yet, and it cannot be created automatically. Ask your administrator to add you.",
+            "Vous n'avez pas encore de compte, et il ne peut pas être créé automatiquement. Demandez à votre administrateur de vous ajouter.",
+        ),
+        "email_missing" => (
+            "Your identity provider did not send an email address. Ask your administrator to check the SAML set-up.",
+            "Votre fournisseur d'identité n'a pas transmis d'adresse e-mail. Demandez à votre administrateur de vérifier la configuration SAML.",
+        ),
+        "company_unknown" => ("This sign-in address is not configured.", "Cette adresse de connexion n'est pas configurée."),
+        "store_unavailable" | "store_corrupt" | "settings_invalid" | "idp_not_configured" | "session_secret_missing" | "binding_missing" => (
+            "Sign-in is temporarily unavailable. Please try again in a few minutes.",
+            "La connexion est momentanément indisponible. Veuillez réessayer dans quelques minutes.",
+        ),
+        "body_too_large" | "input_too_large" | "form_field_missing" | "form_field_duplicate" | "form_not_utf8" | "content_type_unsupported"
+        | "input_empty" | "base64_invalid" | "xml_malformed" => (
+            "The sign-in request was malformed. Please sign in again from your identity provider.",
+            "La demande de connexion était mal formée. Veuillez vous reconnecter depuis votre fournisseur d'identité.",
+        ),
+        _ => (
+            "The sign-in response from your identity provider could not be verified.",
+            "La réponse de connexion de votre fournisseur d'identité n'a pas pu être vérifiée.",
+        ),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Fr => fr,
+    }
+}
+
+/// A plain page: a title and paragraphs (already escaped HTML).
+pub fn page(lang: Lang, title: &str, body_html: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+<title>{t}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}}\
+code{{background:#f3f3f3;padding:0 .3em}}button{{font-size:1rem;padding:.4rem .9rem;margin:.2rem 0}}</style></head>\
+<body><h1>{t}</h1>{body_html}</body></html>",
+        lang.tag(),
+        t = html_escape(title),
+    )
+}
+
+/// The refusal page for a person.
+pub fn refusal_page(code: &str, reference: &str, lang: Lang) -> String {
+    let (title, ref_label, code_label) = match lang {
+        Lang::En => ("Sign-in failed", "Reference", "Error code"),
+        Lang::Fr => ("Échec de la connexion", "Référence", "Code d'erreur"),
+    };
+    let body = format!(
+        "<p>{}</p><p>{ref_label}: <code>{}</code><br>{code_label}: <code>{}</code></p>",
+        html_escape(reason(code, lang)),
+        html_escape(reference),
+        html_escape(code)
+    );
+    page(lang, title, &body)
+}
+
+/// SP metadata (SAML metadata §2.4.4 SPSSODescriptor): one HTTP-POST ACS, emailAddress NameID.
+pub fn sp_metadata(entity_id: &str, acs_url: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\">\
+<md:SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\
+<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>\
+<md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"0\" isDefault=\"true\"/>\
+</md:SPSSODescriptor></md:EntityDescriptor>\n",
+        html_escape(entity_id),
+        html_escape(acs_url)
+    )
+}
+
+/// Lower-case hex of `bytes`: reference IDs.
+pub fn hex_id(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// True for origins on the loopback interface, where cookies cannot be `Secure`.
+pub fn is_loopback_origin(origin: &str) -> bool {
+    let host = origin.strip_prefix("http://").unwrap_or("");
+    let host = host.split(['/', ':']).next().unwrap_or("");
+    matches!(host, "127.0.0.1" | "localhost") || origin.starts_with("http://[::1]")
+}
+
+/// The `Set-Cookie` value for a session.
+pub fn session_cookie(value: &str, secure: bool) -> String {
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        jit::session::COOKIE_NAME,
+        jit::session::MAX_AGE_SECONDS,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie<'a>(header: Option<&'a str>, name: &str) -> Option<&'a str> {
+    header?
+        .split(';')
+        .find_map(|c| c.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_decode_and_refuse_ambiguity() {
+        let f = parse_form(b"SAMLResponse=PHI%2B%2F%3D&RelayState=%2Freports+x&x").unwrap();
+        assert_eq!(single(&f, "SAMLResponse", true).unwrap(), Some("PHI+/="));
+        assert_eq!(single(&f, "RelayState", false).unwrap(), Some("/reports x"));
+        assert_eq!(single(&f, "Nope", false).unwrap(), None);
+        assert_eq!(
+            single(&f, "Nope", true).unwrap_err().code,
+            "form_field_missing"
+        );
+        let dup = parse_form(b"SAMLResponse=a&SAMLResponse=b").unwrap();
+        assert_eq!(
+            single(&dup, "SAMLResponse", true).unwrap_err().code,
+            "form_field_duplicate"
+        );
+        assert_eq!(parse_form(b"a=%FF%FE").unwrap_err().code, "form_not_utf8");
+        assert_eq!(parse_form(b"a=%4").unwrap()[0].1, "%4");
+        assert_eq!(parse_form(b"a=%").unwrap()[0].1, "%");
+        assert_eq!(
+            single(&parse_form(b"SAMLResponse=").unwrap(), "SAMLResponse", true)
+                .unwrap_err()
+                .code,
+            "form_field_missing"
+        );
+    }
+
+    #[test]
+    fn negotiates_language_and_format() {
+        assert_eq!(negotiate_lang(Some("fr-FR,fr;q=0.9,en;q=0.8")), Lang::Fr);
+        assert_eq!(negotiate_lang(Some("en-US,fr;q=0.5")), Lang::En);
+        assert_eq!(negotiate_lang(Some("de, fr;q=0.4")), Lang::Fr);
+        assert_eq!(negotiate_lang(None), Lang::En);
+        assert!(wants_json(Some("application/json")));
+        assert!(!wants_json(Some("text/html,*/*")));
+        assert!(is_form_content_type(Some(
+            "application/x-www-form-urlencoded; charset=UTF-8"
+        )));
+        assert!(!is_form_content_type(Some("text/plain")));
+        assert!(!is_form_content_type(None));
+    }
+
+    #[test]
+    fn pages_escape_and_translate() {
+        let p = refusal_page("domain_not_allowed", "<ref>", Lang::Fr);
+        assert!(p.contains("lang=\"fr\"") && p.contains("&lt;ref&gt;") && p.contains("domaine"));
+        assert!(refusal_page("expired", "r1", Lang::En).contains("expired"));
+        assert!(
+            sp_metadata("https://x/saml/a/metadata", "https://x/saml/a/acs")
+                .contains("entityID=\"https://x/saml/a/metadata\"")
+        );
+    }
+
+    #[test]
+    fn cookies_and_origins() {
+        assert!(is_loopback_origin("http://127.0.0.1:8787"));
+        assert!(is_loopback_origin("http://localhost:8787"));
+        assert!(!is_loopback_origin("https://sso.example.com"));
+        assert!(!is_loopback_origin("http://127.0.0.1.evil.io"));
+        assert!(session_cookie("v", true).ends_with("; Secure"));
+        assert!(!session_cookie("v", false).contains("Secure"));
+        assert_eq!(
+            cookie(Some("a=1; saml_jit_session=v1.x.y"), "saml_jit_session"),
+            Some("v1.x.y")
+        );
+        assert_eq!(
+            cookie(Some("saml_jit_sessionx=1"), "saml_jit_session"),
+            None
+        );
+    }
+}
+
+/// Compare a presented bearer token with the configured one without leaking, through timing,
+/// how much of it matched: both are hashed, then every byte is compared.
+pub fn same_secret(presented: &str, configured: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    if configured.is_empty() {
+        return false;
+    }
+    let (a, b) = (
+        Sha256::digest(presented.as_bytes()),
+        Sha256::digest(configured.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// Percent-decode a path segment (an email in `/users/{email}`).
+pub fn path_segment(raw: &str) -> Option<String> {
+    percent_decode(raw.replace('+', "%2B").as_bytes()).ok()
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(same_secret("tok", "tok"));
+        assert!(!same_secret("tok", "tok2"));
+        assert!(!same_secret("", ""));
+        assert_eq!(
+            path_segment("jon%40decorumsoft.com").as_deref(),
+            Some("jon@decorumsoft.com")
+        );
+        assert_eq!(path_segment("a+b%40x.com").as_deref(), Some("a+b@x.com"));
+    }
+}
