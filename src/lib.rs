@@ -23,6 +23,7 @@ use worker::{
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
 use crate::web::Lang;
+use jit::ports::SettingsStore;
 
 /// What a handler gets: the environment and the path parameters.
 pub(crate) struct RouteContext {
@@ -265,6 +266,10 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
             ))
         }
     };
+    let sp_keys = match sp_keys(&ctx.env, &company) {
+        Ok(k) => k,
+        Err(d) => return refuse(Refusal::new("sp_keys_invalid", 503, d)),
+    };
     let secret = ctx
         .env
         .secret("SESSION_SECRET")
@@ -282,6 +287,7 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
         acs_url: &acs_url,
         reference: &reference,
         session_secret: secret.as_bytes(),
+        sp_keys: &sp_keys,
     };
     let dir = D1Directory::new(db);
     match acs(&request, &KvSettings::new(kv), &dir).await {
@@ -315,31 +321,39 @@ async fn metadata_route(req: Request, ctx: RouteContext) -> worker::Result<Respo
     let company = ctx.param("company").cloned().unwrap_or_default();
     let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
     let reference = new_reference();
-    let known = match ctx.env.kv("SETTINGS") {
-        Ok(kv) => {
-            jit::settings::is_identifier(&company)
-                && kv
-                    .get(&kv::key(&company))
-                    .text()
-                    .await
-                    .ok()
-                    .flatten()
-                    .is_some()
+    let settings = match ctx.env.kv("SETTINGS") {
+        Ok(kv) if jit::settings::is_identifier(&company) => {
+            KvSettings::new(kv).company(&company).await
         }
-        Err(_) => false,
+        _ => Ok(None),
     };
-    if !known {
-        return refusal_response(
-            &Refusal::new("company_unknown", 404, ""),
-            &reference,
-            lang,
-            false,
-        );
-    }
+    let settings = match settings {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return refusal_response(
+                &Refusal::new("company_unknown", 404, ""),
+                &reference,
+                lang,
+                false,
+            )
+        }
+        Err(e) => {
+            let r = Refusal::new("settings_invalid", 503, format!("{e:?}"));
+            console_error!("{}", log_line(r.code, &reference, &company, &r.detail));
+            return refusal_response(&r, &reference, lang, false);
+        }
+    };
+    let certs: Vec<String> = settings
+        .saml
+        .sp_certificates
+        .iter()
+        .map(|p| web::pem_body(p))
+        .collect();
     let origin = public_origin(&ctx.env);
     let xml = web::sp_metadata(
         &format!("{origin}/saml/{company}/metadata"),
         &format!("{origin}/saml/{company}/acs"),
+        &certs,
     );
     let mut resp = Response::ok(xml)?;
     resp.headers_mut().set(
@@ -349,4 +363,40 @@ async fn metadata_route(req: Request, ctx: RouteContext) -> worker::Result<Respo
     resp.headers_mut()
         .set("Cache-Control", "public, max-age=300")?;
     harden(resp)
+}
+
+/// (company, SHA-256 of the `SP_KEYS` secret, that company's parsed keys).
+type SpKeyCache = Vec<(String, [u8; 32], Vec<saml_verify::DecryptionKey>)>;
+
+thread_local! {
+    /// Parsed SP keys per company, with the SHA-256 of the secret they came from: parsing RSA
+    /// private keys on every request would cost more than verifying.
+    static SP_KEY_CACHE: std::cell::RefCell<SpKeyCache> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The company's SP decryption keys from the `SP_KEYS` secret (none when it is not set).
+fn sp_keys(env: &Env, company: &str) -> Result<Vec<saml_verify::DecryptionKey>, String> {
+    use sha2::{Digest, Sha256};
+    let secret = env
+        .secret("SP_KEYS")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+    let cached = SP_KEY_CACHE.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(co, d, _)| co == company && *d == digest)
+            .map(|(_, _, k)| k.clone())
+    });
+    if let Some(keys) = cached {
+        return Ok(keys);
+    }
+    let keys = web::sp_keys_from_secret(&secret, company)?;
+    SP_KEY_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        c.retain(|(co, _, _)| co != company);
+        c.push((company.to_owned(), digest, keys.clone()));
+    });
+    Ok(keys)
 }

@@ -233,18 +233,65 @@ pub fn refusal_page(code: &str, reference: &str, lang: Lang) -> String {
     page(lang, title, &body)
 }
 
-/// SP metadata (SAML metadata §2.4.4 SPSSODescriptor): one HTTP-POST ACS, emailAddress NameID.
-pub fn sp_metadata(entity_id: &str, acs_url: &str) -> String {
+/// SP metadata (SAML metadata §2.4.4 SPSSODescriptor): one HTTP-POST ACS, emailAddress NameID,
+/// and a KeyDescriptor `use="encryption"` (§2.4.1.1) per encryption certificate (base64 DER).
+pub fn sp_metadata(entity_id: &str, acs_url: &str, encryption_certs: &[String]) -> String {
+    let mut keys = String::new();
+    for cert in encryption_certs {
+        keys.push_str(&format!(
+            "<md:KeyDescriptor use=\"encryption\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data>\
+<ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\
+<md:EncryptionMethod Algorithm=\"http://www.w3.org/2009/xmlenc11#aes256-gcm\"/>\
+<md:EncryptionMethod Algorithm=\"http://www.w3.org/2009/xmlenc11#aes128-gcm\"/>\
+<md:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#aes256-cbc\"/>\
+<md:EncryptionMethod Algorithm=\"http://www.w3.org/2009/xmlenc11#rsa-oaep\"/>\
+<md:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p\"/></md:KeyDescriptor>",
+            html_escape(cert)
+        ));
+    }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
 <md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\">\
-<md:SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\
+<md:SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">{keys}\
 <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>\
 <md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"0\" isDefault=\"true\"/>\
 </md:SPSSODescriptor></md:EntityDescriptor>\n",
         html_escape(entity_id),
         html_escape(acs_url)
     )
+}
+
+/// The base64 body of a PEM certificate, as metadata carries it.
+pub fn pem_body(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::trim)
+        .collect()
+}
+
+/// This company's SP decryption keys from the `SP_KEYS` secret: a JSON object mapping company
+/// IDs to arrays of PEM private keys. Errors never quote key material.
+pub fn sp_keys_from_secret(
+    secret: &str,
+    company: &str,
+) -> Result<Vec<saml_verify::DecryptionKey>, String> {
+    if secret.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let map: std::collections::BTreeMap<String, Vec<String>> = serde_json::from_str(secret)
+        .map_err(|_| "SP_KEYS is not a JSON object of company -> [PEM]".to_owned())?;
+    map.get(company)
+        .map(|pems| {
+            pems.iter()
+                .enumerate()
+                .map(|(i, pem)| {
+                    saml_verify::DecryptionKey::from_pem(pem).map_err(|_| {
+                        format!("SP_KEYS[{company}][{i}] is not an RSA private key in PEM")
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| Ok(Vec::new()))
 }
 
 /// Lower-case hex of `bytes`: reference IDs.
@@ -326,10 +373,14 @@ mod tests {
         let p = refusal_page("domain_not_allowed", "<ref>", Lang::Fr);
         assert!(p.contains("lang=\"fr\"") && p.contains("&lt;ref&gt;") && p.contains("domaine"));
         assert!(refusal_page("expired", "r1", Lang::En).contains("expired"));
-        assert!(
-            sp_metadata("https://x/saml/a/metadata", "https://x/saml/a/acs")
-                .contains("entityID=\"https://x/saml/a/metadata\"")
+        let md = sp_metadata(
+            "https://x/saml/a/metadata",
+            "https://x/saml/a/acs",
+            &["MIIB".into()],
         );
+        assert!(md.contains("entityID=\"https://x/saml/a/metadata\""));
+        assert!(md.contains("use=\"encryption\"") && md.contains(">MIIB<"));
+        assert!(!sp_metadata("e", "a", &[]).contains("KeyDescriptor"));
     }
 
     #[test]
@@ -376,6 +427,28 @@ pub fn path_segment(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod secret_tests {
     use super::*;
+
+    #[test]
+    fn sp_keys_come_from_the_secret_without_echoing_it() {
+        assert!(sp_keys_from_secret("", "acme").unwrap().is_empty());
+        assert!(sp_keys_from_secret("{}", "acme").unwrap().is_empty());
+        let err = sp_keys_from_secret(
+            r#"{"acme":["-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----"]}"#,
+            "acme",
+        )
+        .unwrap_err();
+        assert!(!err.contains("c2VjcmV0") && err.contains("SP_KEYS[acme][0]"));
+        assert!(sp_keys_from_secret("not json", "acme")
+            .unwrap_err()
+            .contains("SP_KEYS"));
+        let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/dev-idp.key"))
+            .unwrap();
+        let secret = serde_json::json!({"acme": [pem]}).to_string();
+        assert_eq!(sp_keys_from_secret(&secret, "acme").unwrap().len(), 1);
+        assert!(
+            format!("{:?}", sp_keys_from_secret(&secret, "acme").unwrap()).contains("redacted")
+        );
+    }
 
     #[test]
     fn secrets_compare_exactly() {

@@ -23,6 +23,8 @@ pub struct AcsRequest<'a> {
     /// Reference ID shown to the user and written to logs and the audit row.
     pub reference: &'a str,
     pub session_secret: &'a [u8],
+    /// This company's SP decryption keys (from the `SP_KEYS` secret), for encrypted assertions.
+    pub sp_keys: &'a [saml_verify::DecryptionKey],
 }
 
 /// A successful sign-in.
@@ -107,13 +109,18 @@ async fn run<S: SettingsStore, D: Directory>(
         Err(e) => return Err(bare(store_refusal(e))),
     };
     let trust = company
-        .trust(req.sp_entity_id, req.acs_url)
+        .trust(req.sp_entity_id, req.acs_url, req.sp_keys)
         .map_err(|e| bare(Refusal::new("idp_not_configured", 503, e.to_string())))?;
     let v: VerifiedAssertion = saml_verify::verify(req.saml_response, &trust, req.now, None)
         .map_err(|e| bare(Refusal::from(&e)))?;
     let aid = Some(v.assertion_id.clone());
+    // Remember the ID for as long as the verifier would still accept the assertion: its end
+    // plus the clock skew allowance. Purging earlier would reopen a replay window.
+    let remember_until = v
+        .not_on_or_after
+        .plus_seconds(i64::from(trust.skew_seconds));
     let fresh = dir
-        .claim_assertion(req.company, &v.assertion_id, v.not_on_or_after)
+        .claim_assertion(req.company, &v.assertion_id, remember_until)
         .await
         .map_err(|e| (store_refusal(e), None, aid.clone()))?;
     if !fresh {

@@ -45,6 +45,10 @@ pub struct SamlSettings {
     pub skew_seconds: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_attributes: Option<Vec<String>>,
+    /// This SP's encryption certificates (PEM), published in its metadata so the IdP can encrypt
+    /// assertions. The matching private keys live only in the `SP_KEYS` Worker secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sp_certificates: Vec<String>,
 }
 
 /// Automatic user provisioning.
@@ -144,6 +148,14 @@ impl CompanySettings {
                 ));
             }
         }
+        for (i, pem) in self.saml.sp_certificates.iter().enumerate() {
+            if let Err(e) = saml_verify::TrustedKey::from_certificate(pem.as_bytes()) {
+                return Err(FieldError::new(
+                    &format!("saml.sp_certificates[{i}]"),
+                    e.to_string(),
+                ));
+            }
+        }
         if self
             .saml
             .skew_seconds
@@ -192,6 +204,7 @@ impl CompanySettings {
         &self,
         sp_entity_id: &str,
         acs_url: &str,
+        sp_keys: &[saml_verify::DecryptionKey],
     ) -> Result<saml_verify::Trust, saml_verify::Error> {
         let keys = self
             .saml
@@ -207,6 +220,7 @@ impl CompanySettings {
         if let Some(names) = &self.saml.email_attributes {
             t.email_attributes = names.clone();
         }
+        t.sp_keys = sp_keys.to_vec();
         t.validate()?;
         Ok(t)
     }

@@ -32,6 +32,7 @@ fn settings() -> CompanySettings {
             allow_sha1: false,
             skew_seconds: None,
             email_attributes: None,
+            sp_certificates: vec![],
         },
         provisioning: Provisioning {
             enabled: true,
@@ -86,6 +87,7 @@ fn post(w: &World, file: &str, relay: Option<&str>) -> Result<SignedIn, Refusal>
         acs_url: ACS,
         reference: "ref1",
         session_secret: b"secret",
+        sp_keys: &[],
     };
     pollster::block_on(acs(&req, &w.settings, &w.dir))
 }
@@ -132,6 +134,10 @@ fn a_replay_is_refused_and_changes_nothing() {
     let r = post(&w, "valid/generic-both-signed.xml", None).unwrap_err();
     assert_eq!((r.code, r.status), ("assertion_replayed", 403));
     assert_eq!(users(&w), 2);
+    // Kept until the assertion's end (00:05:00) plus the 180 s skew, when the verifier would
+    // refuse it as expired anyway.
+    let until = *w.dir.used.borrow().values().next().unwrap();
+    assert_eq!(until, Timestamp::parse("2026-01-01T00:08:00Z").unwrap());
 }
 
 #[test]
@@ -415,6 +421,7 @@ fn a_lost_provisioning_race_signs_in_the_user_created_meanwhile() {
         acs_url: ACS,
         reference: "r",
         session_secret: b"s",
+        sp_keys: &[],
     };
     let done = pollster::block_on(acs(&req, &w.settings, &racy)).unwrap();
     assert!(!done.created, "the loser signs in");
