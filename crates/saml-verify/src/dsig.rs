@@ -56,7 +56,7 @@ impl HashAlg {
         }
     }
 
-    fn pkcs1v15(self) -> Pkcs1v15Sign {
+    pub(crate) fn pkcs1v15(self) -> Pkcs1v15Sign {
         match self {
             HashAlg::Sha1 => Pkcs1v15Sign::new::<Sha1>(),
             HashAlg::Sha256 => Pkcs1v15Sign::new::<Sha256>(),
@@ -287,11 +287,9 @@ pub(crate) fn verify(doc: &Document, sig: &Signature, trust: &Trust) -> Result<V
     } else {
         named.clone()
     };
-    let ok = candidates.iter().any(|k| {
-        k.key
-            .verify(sig.sig_alg.pkcs1v15(), &hashed, &sig.signature_value)
-            .is_ok()
-    });
+    let ok = candidates
+        .iter()
+        .any(|k| k.verify(sig.sig_alg, &hashed, &sig.signature_value));
     if ok {
         Ok(signed)
     } else if named.is_empty() && !sig.keyinfo_certs.is_empty() {

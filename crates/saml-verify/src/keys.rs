@@ -23,6 +23,8 @@ pub const MIN_LEGACY_RSA_BITS: usize = 1024;
 pub struct TrustedKey {
     pub(crate) cert_der: Vec<u8>,
     pub(crate) key: RsaPublicKey,
+    /// The key prepared for the fast e = 65537 path, when it applies.
+    mont: Option<crate::rsa_verify::MontKey>,
     fingerprint: [u8; 32],
 }
 
@@ -47,9 +49,18 @@ impl TrustedKey {
         let fingerprint = Sha256::digest(&der).into();
         Ok(TrustedKey {
             cert_der: der,
+            mont: crate::rsa_verify::MontKey::new(&key),
             key,
             fingerprint,
         })
+    }
+
+    /// RSASSA-PKCS1-v1_5 verification of `sig` over `hashed` (RFC 8017 §8.2.2).
+    pub(crate) fn verify(&self, alg: crate::dsig::HashAlg, hashed: &[u8], sig: &[u8]) -> bool {
+        match &self.mont {
+            Some(m) => m.verify(alg, hashed, sig),
+            None => self.key.verify(alg.pkcs1v15(), hashed, sig).is_ok(),
+        }
     }
 
     /// SHA-256 of the certificate, lower-case hex: how operators tell keys apart.

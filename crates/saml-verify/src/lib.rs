@@ -22,6 +22,7 @@ mod error;
 mod input;
 mod keys;
 pub mod metadata;
+mod rsa_verify;
 mod time;
 mod xenc;
 pub mod xml;
