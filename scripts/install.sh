@@ -5,7 +5,8 @@
 # VERBOSE=1 shows each step as it runs (the two cargo installs take several minutes on 2 cores).
 #
 #   Debian packages  xmlsec1 libxml2-utils (reference XML-DSig checks), pkg-config libssl-dev
-#                    (worker-build links OpenSSL), curl openssl ca-certificates python3 (dev.sh)
+#                    (worker-build links OpenSSL), curl openssl ca-certificates python3 (dev.sh),
+#                    chromium (browser tests, driven by playwright-core)
 #   rust target      wasm32-unknown-unknown
 #   cargo tools      worker-build 0.8.7; wasm-bindgen-cli at the exact wasm-bindgen in Cargo.lock
 #   npm              wrangler, binaryen (wasm-opt) and esbuild pinned in package-lock.json
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
 WORKER_BUILD_VERSION="0.8.7"
-APT_PACKAGES=(xmlsec1 libxml2-utils pkg-config libssl-dev curl openssl ca-certificates python3)
+APT_PACKAGES=(xmlsec1 libxml2-utils pkg-config libssl-dev curl openssl ca-certificates python3 chromium)
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=3
 

@@ -21,3 +21,5 @@ echo "== worker bundle (wrangler deploy --dry-run)"
 bash scripts/bundle-size.sh
 echo "== integration tests on wrangler dev"
 WORKER_BUILD_ARGS=--no-opt python3 tests/integration/run.py
+echo "== role, page and browser tests on wrangler dev (headless Chromium)"
+bash tests/browser/run.sh

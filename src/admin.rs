@@ -1,6 +1,8 @@
-//! The support API (`Authorization: Bearer <SUPPORT_TOKEN>`): company settings, users, audit.
-//! JSON in and out; a bad field is a 400 that names it.
+//! The support and admin API: company settings, users, audit. Support (`SUPPORT_TOKEN`) may do
+//! everything; company admins what `jit::admin` allows. JSON in and out; a bad field is a 400
+//! that names it.
 
+use jit::admin::{authorize, Action, Denied, Role};
 use jit::ports::{Directory, SettingsStore, StoreError, User};
 use jit::settings::{is_identifier, CompanySettings, FieldError};
 use serde::Deserialize;
@@ -9,26 +11,27 @@ use worker::{console_error, Env, Request, Response};
 
 use crate::RouteContext;
 
+use crate::auth::{self, AuthError};
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
-use crate::{harden, header, now, public_origin, read_body, web};
+use crate::{harden, now, public_origin, read_body, web};
 
-fn reply(status: u16, body: &Value) -> worker::Result<Response> {
+pub(crate) fn reply(status: u16, body: &Value) -> worker::Result<Response> {
     harden(Response::from_json(body)?.with_status(status))
 }
 
-fn error(status: u16, code: &str, message: &str) -> worker::Result<Response> {
+pub(crate) fn error(status: u16, code: &str, message: &str) -> worker::Result<Response> {
     reply(status, &json!({"error": code, "message": message}))
 }
 
-fn field_error(e: &FieldError) -> worker::Result<Response> {
+pub(crate) fn field_error(e: &FieldError) -> worker::Result<Response> {
     reply(
         400,
         &json!({"error": "invalid_field", "field": e.field, "message": e.reason}),
     )
 }
 
-fn store_error(e: &StoreError) -> worker::Result<Response> {
+pub(crate) fn store_error(e: &StoreError) -> worker::Result<Response> {
     console_error!(
         "{}",
         crate::log_line(
@@ -45,28 +48,20 @@ fn store_error(e: &StoreError) -> worker::Result<Response> {
     )
 }
 
-/// Stores for an authorized support request on a well-formed company ID, or the response to send.
-struct Ctx {
-    company: String,
-    kv: KvSettings,
-    dir: D1Directory,
+/// Stores and caller of an authorized request on a well-formed company ID.
+pub(crate) struct Ctx {
+    pub company: String,
+    pub kv: KvSettings,
+    pub dir: D1Directory,
+    pub role: Role,
 }
 
-fn open(req: &Request, ctx: &RouteContext) -> Result<Ctx, worker::Result<Response>> {
-    let configured = ctx
-        .env
-        .secret("SUPPORT_TOKEN")
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    let presented = header(req, "Authorization").unwrap_or_default();
-    let token = presented.strip_prefix("Bearer ").unwrap_or("");
-    if !web::same_secret(token, &configured) {
-        return Err(error(
-            401,
-            "unauthorized",
-            "a valid support bearer token is required",
-        ));
-    }
+/// Authenticate, then authorize `action` on the path's company; or the response to send.
+pub(crate) async fn open(
+    req: &Request,
+    ctx: &RouteContext,
+    action: Action,
+) -> Result<Ctx, worker::Result<Response>> {
     let company = ctx.param("company").cloned().unwrap_or_default();
     if !is_identifier(&company) {
         return Err(reply(
@@ -74,30 +69,69 @@ fn open(req: &Request, ctx: &RouteContext) -> Result<Ctx, worker::Result<Respons
             &json!({"error": "invalid_field", "field": "company", "message": "1-64 of a-z A-Z 0-9 _ -"}),
         ));
     }
-    match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
-        (Ok(kv), Ok(db)) => Ok(Ctx {
-            company,
-            kv: KvSettings::new(kv),
-            dir: D1Directory::new(db),
-        }),
-        _ => Err(error(
-            503,
-            "binding_missing",
-            "SETTINGS or DB binding missing",
-        )),
+    let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
+        (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(db)),
+        _ => {
+            return Err(error(
+                503,
+                "binding_missing",
+                "SETTINGS or DB binding missing",
+            ))
+        }
+    };
+    let role = match auth::caller(req, &ctx.env, &db).await {
+        Ok(r) => r,
+        Err(AuthError::Unauthorized) => {
+            return Err(error(
+                401,
+                "unauthorized",
+                "a valid support or admin bearer token, or an admin session, is required",
+            ))
+        }
+        Err(AuthError::NotAdmin) => {
+            return Err(error(
+                403,
+                "forbidden",
+                "your permission set does not include the admin surfaces",
+            ))
+        }
+        Err(AuthError::Unavailable) => {
+            return Err(store_error(&StoreError::Unavailable("auth".into())))
+        }
+    };
+    if let Err(d) = authorize(&role, action, &company) {
+        return Err(denied(&d));
+    }
+    Ok(Ctx {
+        company,
+        kv,
+        dir: db,
+        role,
+    })
+}
+
+/// 403 for a denied action: another company's admin, or something reserved to Support.
+pub(crate) fn denied(d: &Denied) -> worker::Result<Response> {
+    match d {
+        Denied::OtherCompany => error(403, "forbidden", "this company is not yours to administer"),
+        Denied::SupportOnly(what) => error(
+            403,
+            "support_only",
+            &format!("{what} is reserved to Support: please contact Support"),
+        ),
     }
 }
 
 macro_rules! try_open {
-    ($req:expr, $ctx:expr) => {
-        match open(&$req, &$ctx) {
+    ($req:expr, $ctx:expr, $action:expr) => {
+        match open(&$req, &$ctx, $action).await {
             Ok(c) => c,
             Err(resp) => return resp,
         }
     };
 }
 
-async fn settings_of(c: &Ctx) -> Result<CompanySettings, worker::Result<Response>> {
+pub(crate) async fn settings_of(c: &Ctx) -> Result<CompanySettings, worker::Result<Response>> {
     match c.kv.company(&c.company).await {
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err(error(404, "company_unknown", "no such company")),
@@ -106,7 +140,7 @@ async fn settings_of(c: &Ctx) -> Result<CompanySettings, worker::Result<Response
     }
 }
 
-fn with_endpoints(env: &Env, company: &str, s: &CompanySettings) -> Value {
+pub(crate) fn with_endpoints(env: &Env, company: &str, s: &CompanySettings) -> Value {
     let origin = public_origin(env);
     let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
@@ -128,7 +162,7 @@ fn with_endpoints(env: &Env, company: &str, s: &CompanySettings) -> Value {
 
 /// `PUT /admin/companies/{company}`: the whole settings document.
 pub async fn put_company(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = try_open!(req, ctx);
+    let c = try_open!(req, ctx, Action::SupportOnly);
     let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
         Ok(b) => b,
         Err(r) => return error(r.status, r.code, &r.detail),
@@ -156,7 +190,7 @@ pub async fn put_company(mut req: Request, ctx: RouteContext) -> worker::Result<
 
 /// `GET /admin/companies/{company}`: settings, SP endpoints, and the live provisionable domains.
 pub async fn get_company(req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = try_open!(req, ctx);
+    let c = try_open!(req, ctx, Action::Read);
     let mut settings = match settings_of(&c).await {
         Ok(s) => s,
         Err(resp) => return resp,
@@ -190,7 +224,7 @@ fn user_json(u: &User) -> Value {
 
 /// `POST /admin/companies/{company}/users`: an existing dashboard user.
 pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = try_open!(req, ctx);
+    let c = try_open!(req, ctx, Action::SupportOnly);
     let settings = match settings_of(&c).await {
         Ok(s) => s,
         Err(resp) => return resp,
@@ -199,15 +233,9 @@ pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<
         Ok(b) => b,
         Err(r) => return error(r.status, r.code, &r.detail),
     };
-    let de = &mut serde_json::Deserializer::from_slice(&body);
-    let nu: NewUser = match serde_path_to_error::deserialize(de) {
+    let nu: NewUser = match jit::json_path::from_slice(&body) {
         Ok(n) => n,
-        Err(e) => {
-            return field_error(&FieldError {
-                field: e.path().to_string(),
-                reason: e.inner().to_string(),
-            })
-        }
+        Err(e) => return field_error(&e),
     };
     let email = nu.email.trim().to_ascii_lowercase();
     if !saml_verify::email::looks_like_email(&email) {
@@ -260,7 +288,7 @@ pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<
 
 /// `GET /admin/companies/{company}/users/{email}`.
 pub async fn get_user(req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = try_open!(req, ctx);
+    let c = try_open!(req, ctx, Action::Read);
     let raw = ctx.param("email").cloned().unwrap_or_default();
     let Some(email) = web::path_segment(&raw).map(|e| e.to_ascii_lowercase()) else {
         return field_error(&FieldError {
@@ -277,7 +305,7 @@ pub async fn get_user(req: Request, ctx: RouteContext) -> worker::Result<Respons
 
 /// `GET /admin/companies/{company}/users`.
 pub async fn list_users(req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = try_open!(req, ctx);
+    let c = try_open!(req, ctx, Action::Read);
     match c.dir.users(&c.company).await {
         Ok(users) => reply(
             200,
@@ -289,7 +317,7 @@ pub async fn list_users(req: Request, ctx: RouteContext) -> worker::Result<Respo
 
 /// `GET /admin/companies/{company}/audit`: the latest 1000 audit rows, newest first.
 pub async fn audit(req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = try_open!(req, ctx);
+    let c = try_open!(req, ctx, Action::Read);
     match c.dir.audit_rows(&c.company).await {
         Ok(rows) => reply(200, &json!({"entries": rows})),
         Err(e) => store_error(&e),

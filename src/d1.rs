@@ -52,6 +52,14 @@ impl From<UserRow> for User {
 
 const USER_COLUMNS: &str = "company, email, workspace, permission_set, confirmed, impersonation, created_via, created_at, last_login_at";
 
+/// An admin token as the support API lists it.
+#[derive(Debug, Deserialize, serde::Serialize)]
+pub struct TokenRow {
+    pub id: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
 /// An audit row as the support API shows it.
 #[derive(Debug, Deserialize, serde::Serialize)]
 pub struct AuditRow {
@@ -205,6 +213,105 @@ impl D1Directory {
         Ok(())
     }
 
+    /// Remember an AuthnRequest ID until `expires`.
+    pub async fn store_request(
+        &self,
+        company: &str,
+        id: &str,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.stmt(
+            "INSERT INTO authn_requests (company, id, expires_at) VALUES (?1, ?2, ?3)",
+            &[company.into(), id.into(), (expires.0 as f64).into()],
+        )?
+        .run()
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Store a new admin token's hash.
+    pub async fn insert_token(
+        &self,
+        company: &str,
+        id: &str,
+        secret_hash: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.stmt(
+            "INSERT INTO admin_tokens (company, id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            &[company.into(), id.into(), secret_hash.into(), now.to_string().into()],
+        )?
+        .run()
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The company and stored hash of an unrevoked token.
+    pub async fn token(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            company: String,
+            secret_hash: String,
+        }
+        let row: Option<Row> = self
+            .stmt("SELECT company, secret_hash FROM admin_tokens WHERE id = ?1 AND revoked_at IS NULL", &[id.into()])?
+            .first(None)
+            .await
+            .map_err(unavailable)?;
+        Ok(row.map(|r| (r.company, r.secret_hash)))
+    }
+
+    /// Tokens of a company (never their hashes).
+    pub async fn tokens(&self, company: &str) -> Result<Vec<TokenRow>, StoreError> {
+        let r = self
+            .stmt("SELECT id, created_at, revoked_at FROM admin_tokens WHERE company = ?1 ORDER BY created_at", &[company.into()])?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        r.results().map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// Revoke a token; `Ok(false)` when there was no such unrevoked token.
+    pub async fn revoke_token(
+        &self,
+        company: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let r = self
+            .stmt(
+                "UPDATE admin_tokens SET revoked_at = ?3 WHERE company = ?1 AND id = ?2 AND revoked_at IS NULL",
+                &[company.into(), id.into(), now.to_string().into()],
+            )?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(changes(&r) == 1)
+    }
+
+    /// Whether a permission set of the company grants the admin surfaces.
+    pub async fn is_admin_set(
+        &self,
+        company: &str,
+        permission_set: &str,
+    ) -> Result<bool, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            admin: f64,
+        }
+        let row: Option<Row> = self
+            .stmt(
+                "SELECT admin FROM permission_sets WHERE company = ?1 AND id = ?2",
+                &[company.into(), permission_set.into()],
+            )?
+            .first(None)
+            .await
+            .map_err(unavailable)?;
+        Ok(row.is_some_and(|r| r.admin != 0.0))
+    }
+
     /// Delete replay-cache entries that have expired; returns how many.
     pub async fn purge_used_assertions(&self, now: Timestamp) -> Result<usize, StoreError> {
         let r = self
@@ -215,6 +322,13 @@ impl D1Directory {
             .run()
             .await
             .map_err(unavailable)?;
+        self.stmt(
+            "DELETE FROM authn_requests WHERE expires_at <= ?1",
+            &[(now.0 as f64).into()],
+        )?
+        .run()
+        .await
+        .map_err(unavailable)?;
         Ok(changes(&r))
     }
 }
@@ -277,6 +391,23 @@ impl Directory for D1Directory {
             .stmt(
                 "INSERT INTO used_assertions (company, assertion_id, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                 &[company.into(), assertion_id.into(), (expires.0 as f64).into()],
+            )?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(changes(&r) == 1)
+    }
+
+    async fn consume_request(
+        &self,
+        company: &str,
+        request_id: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let r = self
+            .stmt(
+                "DELETE FROM authn_requests WHERE company = ?1 AND id = ?2 AND expires_at > ?3",
+                &[company.into(), request_id.into(), (now.0 as f64).into()],
             )?
             .run()
             .await

@@ -3,12 +3,16 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod admin_security;
+mod auth;
 mod d1;
 #[cfg(feature = "demo")]
 mod demo;
 #[cfg(any(feature = "demo", test))]
 pub mod demo_sign;
 mod kv;
+mod page_text;
+mod pages;
 pub mod web;
 
 use futures_util::StreamExt;
@@ -52,7 +56,7 @@ async fn route(req: Request, env: Env) -> worker::Result<Response> {
         env: env.clone(),
         params: params.iter().map(|(k, v)| (*k, v.to_string())).collect(),
     };
-    use worker::Method::{Get, Post, Put};
+    use worker::Method::{Delete, Get, Patch, Post, Put};
     match (method, segs.as_slice()) {
         (Get, ["healthz"]) => Response::ok("ok"),
         (Post, ["saml", c, "acs"]) => acs_route(req, ctx(&[("company", c)])).await,
@@ -71,6 +75,23 @@ async fn route(req: Request, env: Env) -> worker::Result<Response> {
         (Get, ["admin", "companies", c, "audit"]) => {
             admin::audit(req, ctx(&[("company", c)])).await
         }
+        (Patch, ["admin", "companies", c, "security"]) => {
+            admin_security::patch_security(req, ctx(&[("company", c)])).await
+        }
+        (Post, ["admin", "companies", c, "tokens"]) => {
+            admin_security::create_token(req, ctx(&[("company", c)])).await
+        }
+        (Get, ["admin", "companies", c, "tokens"]) => {
+            admin_security::list_tokens(req, ctx(&[("company", c)])).await
+        }
+        (Delete, ["admin", "companies", c, "tokens", id]) => {
+            admin_security::revoke_token(req, ctx(&[("company", c), ("id", id)])).await
+        }
+        (Get, ["admin", c, "security"]) => pages::security_page(req, ctx(&[("company", c)])).await,
+        (Post, ["admin", c, "security"]) => pages::security_save(req, ctx(&[("company", c)])).await,
+        (Get, ["login", c]) => pages::login_page(req, ctx(&[("company", c)])).await,
+        (Post, ["login", c]) => pages::login_submit(req, ctx(&[("company", c)])).await,
+        (Get, ["saml", c, "login"]) => pages::sp_login(req, ctx(&[("company", c)])).await,
         #[cfg(feature = "demo")]
         (Get, ["demo", "idp"]) => demo::idp_page(req, ctx(&[])).await,
         #[cfg(feature = "demo")]

@@ -185,7 +185,24 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "Your identity provider did not send an email address. Ask your administrator to check the SAML set-up.",
             "Votre fournisseur d'identité n'a pas transmis d'adresse e-mail. Demandez à votre administrateur de vérifier la configuration SAML.",
         ),
-        "company_unknown" => ("This sign-in address is not configured.", "Cette adresse de connexion n'est pas configurée."),
+        "company_unknown" | "not_found" => ("This address is not configured.", "Cette adresse n'est pas configurée."),
+        "support_only" => (
+            "This change is reserved to Support. Please contact Support.",
+            "Cette modification est réservée au service d'assistance (Support). Veuillez le contacter.",
+        ),
+        "forbidden" => (
+            "You are not an administrator of this company.",
+            "Vous n'êtes pas administrateur de cette entreprise.",
+        ),
+        "csrf_invalid" => (
+            "This form has expired. Reload the page and try again.",
+            "Ce formulaire a expiré. Rechargez la page et réessayez.",
+        ),
+        "invalid_field" => ("A value in the form is not valid.", "Une valeur du formulaire n'est pas valide."),
+        "idp_sso_url_missing" => (
+            "SAML single sign-on is not set up for this company yet. Sign in from your identity provider's portal.",
+            "L'authentification unique SAML n'est pas encore configurée pour cette entreprise. Connectez-vous depuis le portail de votre fournisseur d'identité.",
+        ),
         "store_unavailable" | "store_corrupt" | "settings_invalid" | "idp_not_configured" | "session_secret_missing" | "binding_missing" => (
             "Sign-in is temporarily unavailable. Please try again in a few minutes.",
             "La connexion est momentanément indisponible. Veuillez réessayer dans quelques minutes.",

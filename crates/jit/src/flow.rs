@@ -111,9 +111,29 @@ async fn run<S: SettingsStore, D: Directory>(
     let trust = company
         .trust(req.sp_entity_id, req.acs_url, req.sp_keys)
         .map_err(|e| bare(Refusal::new("idp_not_configured", 503, e.to_string())))?;
-    let v: VerifiedAssertion = saml_verify::verify(req.saml_response, &trust, req.now, None)
-        .map_err(|e| bare(Refusal::from(&e)))?;
+    let v: VerifiedAssertion = saml_verify::verify_with(
+        req.saml_response,
+        &trust,
+        req.now,
+        saml_verify::InResponseTo::CallerChecks,
+    )
+    .map_err(|e| bare(Refusal::from(&e)))?;
     let aid = Some(v.assertion_id.clone());
+    // SP-initiated: the InResponseTo must name a request this SP issued and has not used.
+    if let Some(request_id) = &v.in_response_to {
+        let issued = dir
+            .consume_request(req.company, request_id, req.now)
+            .await
+            .map_err(|e| (store_refusal(e), None, aid.clone()))?;
+        if !issued {
+            let detail = format!("InResponseTo {request_id:?} is no pending request of this SP");
+            return Err((
+                Refusal::new("in_response_to_mismatch", 403, detail),
+                None,
+                aid,
+            ));
+        }
+    }
     // Remember the ID for as long as the verifier would still accept the assertion: its end
     // plus the clock skew allowance. Purging earlier would reopen a replay window.
     let remember_until = v

@@ -3,13 +3,17 @@
 //! passes `now` and implements the ports on KV and D1; tests use [`memory`].
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod flow;
+pub mod json_path;
 pub mod memory;
 pub mod policy;
 pub mod ports;
 pub mod redirect;
 pub mod session;
 pub mod settings;
+pub mod sp_initiated;
+pub mod tokens;
 
 /// A refusal as the edge reports it: a stable code, an HTTP status, and the private detail that
 /// goes to the log (never to the user).

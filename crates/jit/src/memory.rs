@@ -34,6 +34,8 @@ pub struct MemoryDirectory {
     pub permission_sets: RefCell<BTreeSet<(String, String)>>,
     pub used: RefCell<BTreeMap<(String, String), Timestamp>>,
     pub audit_log: RefCell<Vec<AuditEntry>>,
+    /// Pending AuthnRequest IDs and their expiry.
+    pub requests: RefCell<BTreeMap<(String, String), Timestamp>>,
     /// Name of an operation (`user`, `company_facts`, `claim_assertion`, `sign_in`, `provision`,
     /// `audit`) that fails with `Unavailable`, writing nothing.
     pub fail_on: RefCell<Option<&'static str>>,
@@ -113,6 +115,20 @@ impl Directory for MemoryDirectory {
         }
         used.insert(key, expires);
         Ok(true)
+    }
+
+    async fn consume_request(
+        &self,
+        company: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check("consume_request")?;
+        let removed = self
+            .requests
+            .borrow_mut()
+            .remove(&(company.to_owned(), id.to_owned()));
+        Ok(removed.is_some_and(|exp| exp > now))
     }
 
     async fn sign_in(

@@ -96,6 +96,15 @@ pub trait Directory {
         expires: Timestamp,
     ) -> Result<bool, StoreError>;
 
+    /// Consume an AuthnRequest ID this SP issued (SP-initiated sign-in): `Ok(true)` once, for an
+    /// ID that exists and has not expired at `now`; atomic (a single delete).
+    async fn consume_request(
+        &self,
+        company: &str,
+        request_id: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
     /// Update the user's last login and write the audit row, together.
     async fn sign_in(
         &self,

@@ -49,6 +49,9 @@ pub struct SamlSettings {
     /// assertions. The matching private keys live only in the `SP_KEYS` Worker secret.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sp_certificates: Vec<String>,
+    /// The IdP's SingleSignOnService URL for the HTTP-Redirect binding (SP-initiated sign-in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_sso_url: Option<String>,
 }
 
 /// Automatic user provisioning.
@@ -92,15 +95,7 @@ impl FieldError {
 impl CompanySettings {
     /// Parse and validate JSON, naming the field at fault.
     pub fn parse(json: &[u8]) -> Result<Self, FieldError> {
-        let de = &mut serde_json::Deserializer::from_slice(json);
-        let mut s: CompanySettings = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." { String::new() } else { path };
-            FieldError {
-                field,
-                reason: e.inner().to_string(),
-            }
-        })?;
+        let mut s: CompanySettings = crate::json_path::from_slice(json)?;
         s.normalize();
         s.validate()?;
         Ok(s)
@@ -147,6 +142,17 @@ impl CompanySettings {
                     e.to_string(),
                 ));
             }
+        }
+        if self
+            .saml
+            .idp_sso_url
+            .as_deref()
+            .is_some_and(|u| !is_http_url(u))
+        {
+            return Err(FieldError::new(
+                "saml.idp_sso_url",
+                "must be an absolute http(s) URL",
+            ));
         }
         for (i, pem) in self.saml.sp_certificates.iter().enumerate() {
             if let Err(e) = saml_verify::TrustedKey::from_certificate(pem.as_bytes()) {

@@ -33,6 +33,7 @@ fn settings() -> CompanySettings {
             skew_seconds: None,
             email_attributes: None,
             sp_certificates: vec![],
+            idp_sso_url: None,
         },
         provisioning: Provisioning {
             enabled: true,
@@ -247,13 +248,56 @@ fn look_alike_domains_from_comment_injection_are_not_the_real_domain() {
 }
 
 #[test]
-fn sp_initiated_responses_never_provision() {
+fn sp_initiated_responses_need_a_pending_request_and_never_provision() {
+    // valid/sp-initiated.xml answers request "_req123".
+    let until = Timestamp::parse("2026-01-01T00:10:00Z").unwrap();
     let w = world(settings());
     w.dir
         .add_user("acme", "jon.smith@decorumsoft.com", true, false);
     let r = post(&w, "valid/sp-initiated.xml", None).unwrap_err();
-    assert_eq!(r.code, "in_response_to_mismatch");
+    assert_eq!(r.code, "in_response_to_mismatch", "no such request issued");
     assert_eq!(users(&w), 1);
+
+    let w = world(settings());
+    w.dir
+        .add_user("acme", "jon.smith@decorumsoft.com", true, false);
+    w.dir
+        .requests
+        .borrow_mut()
+        .insert(("acme".into(), "_req123".into()), until);
+    let r = post(&w, "valid/sp-initiated.xml", None).unwrap_err();
+    assert_eq!(
+        r.code, "sp_initiated_no_provisioning",
+        "never provisions SP-initiated"
+    );
+    assert_eq!(users(&w), 1);
+
+    let w = world(settings());
+    w.dir
+        .add_user("acme", "jane.smith@decorumsoft.com", true, false);
+    w.dir
+        .requests
+        .borrow_mut()
+        .insert(("acme".into(), "_req123".into()), until);
+    assert!(
+        !post(&w, "valid/sp-initiated.xml", None).unwrap().created,
+        "existing user signs in"
+    );
+    assert!(
+        w.dir.requests.borrow().is_empty(),
+        "the request was consumed"
+    );
+
+    let w = world(settings());
+    w.dir
+        .add_user("acme", "jane.smith@decorumsoft.com", true, false);
+    let expired = Timestamp::parse("2026-01-01T00:00:30Z").unwrap();
+    w.dir
+        .requests
+        .borrow_mut()
+        .insert(("acme".into(), "_req123".into()), expired);
+    let r = post(&w, "valid/sp-initiated.xml", None).unwrap_err();
+    assert_eq!(r.code, "in_response_to_mismatch", "expired request");
 }
 
 #[test]
@@ -354,6 +398,14 @@ fn a_lost_provisioning_race_signs_in_the_user_created_meanwhile() {
     /// A directory where the user appears between the lookup and the insert.
     struct Racy(MemoryDirectory);
     impl jit::ports::Directory for Racy {
+        async fn consume_request(
+            &self,
+            c: &str,
+            id: &str,
+            t: Timestamp,
+        ) -> Result<bool, StoreError> {
+            self.0.consume_request(c, id, t).await
+        }
         async fn user(&self, c: &str, e: &str) -> Result<Option<jit::ports::User>, StoreError> {
             let found = self.0.user(c, e).await?;
             self.0.add_user(c, e, true, false); // the concurrent first login commits now

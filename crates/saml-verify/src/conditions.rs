@@ -3,7 +3,7 @@
 
 use crate::assertion::{AssertionFields, Confirmation, ResponseFields};
 use crate::time::Timestamp;
-use crate::{Error, Trust};
+use crate::{Error, InResponseTo, Trust};
 
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
@@ -14,8 +14,8 @@ pub(crate) fn check(
     a: &AssertionFields,
     trust: &Trust,
     now: Timestamp,
-    expected_request: Option<&str>,
-) -> Result<Timestamp, Error> {
+    expected_request: InResponseTo<'_>,
+) -> Result<(Timestamp, Option<String>), Error> {
     let skew = i64::from(trust.skew_seconds);
     if let Some(dest) = &r.destination {
         if *dest != trust.acs_url {
@@ -33,7 +33,7 @@ pub(crate) fn check(
             });
         }
     }
-    check_in_response_to(r, a, expected_request)?;
+    let answered = check_in_response_to(r, a, expected_request)?;
     if let Some(name) = &a.unknown_condition {
         return Err(Error::ConditionUnknown { name: name.clone() });
     }
@@ -63,7 +63,10 @@ pub(crate) fn check(
     if let Some(t) = a.session_not_on_or_after {
         not_after(t, now, skew)?;
     }
-    Ok(a.not_on_or_after.map_or(bearer_end, |t| t.min(bearer_end)))
+    Ok((
+        a.not_on_or_after.map_or(bearer_end, |t| t.min(bearer_end)),
+        answered,
+    ))
 }
 
 fn not_before(t: Timestamp, now: Timestamp, skew: i64) -> Result<(), Error> {
@@ -86,13 +89,14 @@ fn not_after(t: Timestamp, now: Timestamp, skew: i64) -> Result<(), Error> {
     Ok(())
 }
 
-/// IdP-initiated (no expected request): no InResponseTo anywhere. SP-initiated: at least one,
-/// and every one present equals the request we sent (SAML profiles §4.1.4.2).
+/// IdP-initiated: no InResponseTo anywhere. SP-initiated: at least one, and every one present
+/// equals the request we sent (SAML profiles §4.1.4.2), or, when the caller looks the request up
+/// itself, equals each other. Returns the request answered.
 fn check_in_response_to(
     r: &ResponseFields,
     a: &AssertionFields,
-    expected: Option<&str>,
-) -> Result<(), Error> {
+    expected: InResponseTo<'_>,
+) -> Result<Option<String>, Error> {
     let present: Vec<&String> = r
         .in_response_to
         .iter()
@@ -102,16 +106,21 @@ fn check_in_response_to(
                 .filter_map(|c| c.in_response_to.as_ref()),
         )
         .collect();
+    let first = present.first().map(|s| s.to_string());
     let ok = match expected {
-        None => present.is_empty(),
-        Some(x) => !present.is_empty() && present.iter().all(|p| p.as_str() == x),
+        InResponseTo::Unsolicited => present.is_empty(),
+        InResponseTo::Expected(x) => !present.is_empty() && present.iter().all(|p| p.as_str() == x),
+        InResponseTo::CallerChecks => present.iter().all(|p| Some(p.as_str()) == first.as_deref()),
     };
     if ok {
-        return Ok(());
+        return Ok(first);
     }
     Err(Error::InResponseToMismatch {
-        expected: expected.map(str::to_owned),
-        actual: present.first().map(|s| s.to_string()),
+        expected: match expected {
+            InResponseTo::Expected(x) => Some(x.to_owned()),
+            _ => None,
+        },
+        actual: first,
     })
 }
 

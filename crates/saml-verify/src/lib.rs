@@ -148,6 +148,19 @@ pub struct VerifiedAssertion {
     pub assertion_signed: bool,
 }
 
+/// What the response's `InResponseTo` (SAML core §3.2.2, profiles §4.1.4.2) must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InResponseTo<'a> {
+    /// IdP-initiated: absent everywhere.
+    Unsolicited,
+    /// Present, and equal to this AuthnRequest ID everywhere it appears.
+    Expected(&'a str),
+    /// Absent, or the same value everywhere; returned in
+    /// [`VerifiedAssertion::in_response_to`] for the caller to match against the requests it
+    /// sent (and consume). A caller that uses this must refuse a value it did not issue.
+    CallerChecks,
+}
+
 /// Verify a SAML Response (`SAMLResponse` form value, base64, or raw XML) at instant `now`.
 ///
 /// `expected_request` is the AuthnRequest ID this response must answer (SP-initiated), or None
@@ -158,17 +171,28 @@ pub fn verify(
     now: Timestamp,
     expected_request: Option<&str>,
 ) -> Result<VerifiedAssertion, Error> {
+    let mode = expected_request.map_or(InResponseTo::Unsolicited, InResponseTo::Expected);
+    verify_with(input, trust, now, mode)
+}
+
+/// [`verify`] with an explicit [`InResponseTo`] rule.
+pub fn verify_with(
+    input: &[u8],
+    trust: &Trust,
+    now: Timestamp,
+    in_response_to: InResponseTo<'_>,
+) -> Result<VerifiedAssertion, Error> {
     trust.validate()?;
     let bytes = input::decode(input)?;
     let doc = xml::parse(&bytes, Limits::default())?;
-    verify_document(&doc, trust, now, expected_request)
+    verify_document(&doc, trust, now, in_response_to)
 }
 
 fn verify_document(
     doc: &Document,
     trust: &Trust,
     now: Timestamp,
-    expected_request: Option<&str>,
+    expected_request: InResponseTo<'_>,
 ) -> Result<VerifiedAssertion, Error> {
     let root = doc.root();
     let (response_ok, version) = doc
@@ -226,7 +250,8 @@ fn verify_document(
         }
         Located::Encrypted(ea) => decrypted_fields(doc, ea, resp_doc.as_ref(), trust)?,
     };
-    let not_on_or_after = conditions::check(&resp_fields, &fields, trust, now, expected_request)?;
+    let (not_on_or_after, in_response_to) =
+        conditions::check(&resp_fields, &fields, trust, now, expected_request)?;
     let email = email::pick(&fields.name_id, &fields.attributes, &trust.email_attributes);
     Ok(VerifiedAssertion {
         assertion_id: fields.id,
@@ -235,7 +260,7 @@ fn verify_document(
         name_id_format: fields.name_id_format,
         session_index: fields.session_index,
         not_on_or_after,
-        in_response_to: expected_request.map(str::to_owned),
+        in_response_to,
         attributes: fields.attributes,
         email,
         response_signed: resp_signed.is_some(),

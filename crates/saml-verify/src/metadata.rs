@@ -36,7 +36,8 @@ fn invalid(detail: &str) -> Error {
 /// Parse metadata XML: an EntityDescriptor, or the first EntityDescriptor with an
 /// IDPSSODescriptor inside an EntitiesDescriptor.
 pub fn parse_idp_metadata(xml: &[u8]) -> Result<IdpMetadata, Error> {
-    let doc = parse(xml, Limits::default())?;
+    let doc = parse(xml, Limits::default())
+        .map_err(|e| invalid(&format!("not well-formed XML ({})", e.code())))?;
     let root = doc.root();
     let entity = find_idp_entity(&doc, root)
         .ok_or_else(|| invalid("no EntityDescriptor with an IDPSSODescriptor"))?;

@@ -1,0 +1,310 @@
+//! Who may change what in a company's settings: least privilege, as a pure function.
+//!
+//! Support can do everything. A company admin (a user whose permission set is an admin one, or a
+//! per-company admin token) can configure the IdP, turn provisioning on and choose the defaults,
+//! and read users and the audit log, for their own company only. Turning provisioning off once
+//! it is on, exception domains and SHA-1 are Support's (the product page: "contact Support").
+
+use serde::Deserialize;
+
+use crate::settings::{CompanySettings, FieldError};
+
+/// The caller, once authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    Support,
+    /// Admin of this company (by admin token or by an admin user's session).
+    Admin {
+        company: String,
+    },
+}
+
+/// What a route does, for authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read settings, users, audit log.
+    Read,
+    /// The IdP and provisioning settings admins manage (checked field by field in [`apply`]).
+    ChangeSecurity,
+    /// Replace the whole settings document, create users, manage admin tokens.
+    SupportOnly,
+}
+
+/// Why a caller may not do something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// Another company's admin: 403 `forbidden`.
+    OtherCompany,
+    /// Reserved to Support: 403 `support_only`, naming what.
+    SupportOnly(&'static str),
+}
+
+/// May `role` do `action` on `company` at all?
+pub fn authorize(role: &Role, action: Action, company: &str) -> Result<(), Denied> {
+    match role {
+        Role::Support => Ok(()),
+        Role::Admin { company: own } if own != company => Err(Denied::OtherCompany),
+        Role::Admin { .. } => match action {
+            Action::Read | Action::ChangeSecurity => Ok(()),
+            Action::SupportOnly => Err(Denied::SupportOnly("this action")),
+        },
+    }
+}
+
+/// A change to the security settings (`PATCH /admin/companies/{c}/security`, and the Security
+/// Settings form). Absent fields are left as they are. IdP metadata is resolved by the caller
+/// into `idp_entity_id`, `idp_certificates` and `idp_sso_url` before [`apply`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityChange {
+    pub idp_entity_id: Option<String>,
+    pub idp_certificates: Option<Vec<String>>,
+    pub idp_sso_url: Option<String>,
+    pub idp_metadata_xml: Option<String>,
+    pub idp_metadata_url: Option<String>,
+    pub provisioning_enabled: Option<bool>,
+    pub default_workspace: Option<String>,
+    pub default_permission_set: Option<String>,
+    pub exception_domains: Option<Vec<String>>,
+    pub allow_sha1: Option<bool>,
+}
+
+/// Why a change was not applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeError {
+    Denied(Denied),
+    Invalid(FieldError),
+}
+
+/// Apply `change` to `current` for `role`: the new, validated document, or why not.
+pub fn apply(
+    current: &CompanySettings,
+    change: &SecurityChange,
+    role: &Role,
+    company: &str,
+) -> Result<CompanySettings, ChangeError> {
+    authorize(role, Action::ChangeSecurity, company).map_err(ChangeError::Denied)?;
+    let support = *role == Role::Support;
+    let deny = |what| Err(ChangeError::Denied(Denied::SupportOnly(what)));
+    let mut next = current.clone();
+    if let Some(enabled) = change.provisioning_enabled {
+        if current.provisioning.enabled && !enabled && !support {
+            return deny("turning automatic user provisioning off");
+        }
+        next.provisioning.enabled = enabled;
+    }
+    if let Some(domains) = &change.exception_domains {
+        if !support && *domains != current.exception_domains {
+            return deny("exception domains");
+        }
+        next.exception_domains = domains.clone();
+    }
+    if let Some(allow) = change.allow_sha1 {
+        if !support && allow != current.saml.allow_sha1 {
+            return deny("allowing SHA-1");
+        }
+        next.saml.allow_sha1 = allow;
+    }
+    if let Some(id) = &change.idp_entity_id {
+        next.saml.idp_entity_id = id.trim().to_owned();
+    }
+    if let Some(certs) = &change.idp_certificates {
+        next.saml.idp_certificates = certs.clone();
+    }
+    if let Some(url) = &change.idp_sso_url {
+        next.saml.idp_sso_url = (!url.trim().is_empty()).then(|| url.trim().to_owned());
+    }
+    if let Some(w) = &change.default_workspace {
+        next.provisioning.default_workspace = Some(w.clone());
+    }
+    if let Some(p) = &change.default_permission_set {
+        next.provisioning.default_permission_set = Some(p.clone());
+    }
+    let json = serde_json::to_vec(&next).map_err(|e| {
+        ChangeError::Invalid(FieldError {
+            field: String::new(),
+            reason: e.to_string(),
+        })
+    })?;
+    CompanySettings::parse(&json).map_err(|mut e| {
+        e.field = rename_field(&e.field);
+        ChangeError::Invalid(e)
+    })
+}
+
+/// Report settings-document paths with the names the change uses.
+fn rename_field(field: &str) -> String {
+    match field {
+        "saml.idp_entity_id" => "idp_entity_id".into(),
+        "saml.idp_sso_url" => "idp_sso_url".into(),
+        "provisioning.default_workspace" => "default_workspace".into(),
+        "provisioning.default_permission_set" => "default_permission_set".into(),
+        "provisioning" => "provisioning_enabled".into(),
+        f if f.starts_with("saml.idp_certificates") => f.trim_start_matches("saml.").into(),
+        f => f.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{Named, Provisioning, SamlSettings};
+
+    fn settings(enabled: bool) -> CompanySettings {
+        CompanySettings {
+            version: 1,
+            display_name: "Acme".into(),
+            dashboard_url: "https://dash.example.com".into(),
+            saml: SamlSettings {
+                idp_entity_id: "https://idp".into(),
+                idp_certificates: vec![],
+                allow_sha1: false,
+                skew_seconds: None,
+                email_attributes: None,
+                sp_certificates: vec![],
+                idp_sso_url: None,
+            },
+            provisioning: Provisioning {
+                enabled,
+                default_workspace: Some("main".into()),
+                default_permission_set: Some("member".into()),
+            },
+            exception_domains: vec![],
+            provisionable_domains: vec![],
+            workspaces: vec![
+                Named {
+                    id: "main".into(),
+                    name: "Main".into(),
+                    admin: false,
+                },
+                Named {
+                    id: "ops".into(),
+                    name: "Ops".into(),
+                    admin: false,
+                },
+            ],
+            permission_sets: vec![Named {
+                id: "member".into(),
+                name: "Member".into(),
+                admin: false,
+            }],
+        }
+    }
+
+    fn admin() -> Role {
+        Role::Admin {
+            company: "acme".into(),
+        }
+    }
+
+    #[test]
+    fn authorization_table() {
+        let other = Role::Admin {
+            company: "other".into(),
+        };
+        #[rustfmt::skip]
+        let table = [
+            (Role::Support, Action::SupportOnly, Ok(())),
+            (admin(), Action::Read, Ok(())),
+            (admin(), Action::ChangeSecurity, Ok(())),
+            (admin(), Action::SupportOnly, Err(Denied::SupportOnly("this action"))),
+            (other.clone(), Action::Read, Err(Denied::OtherCompany)),
+            (other, Action::ChangeSecurity, Err(Denied::OtherCompany)),
+        ];
+        for (role, action, want) in table {
+            assert_eq!(
+                authorize(&role, action, "acme"),
+                want,
+                "{role:?} {action:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn admins_turn_provisioning_on_but_only_support_turns_it_off() {
+        let on = SecurityChange {
+            provisioning_enabled: Some(true),
+            default_workspace: Some("ops".into()),
+            ..Default::default()
+        };
+        let next = apply(&settings(false), &on, &admin(), "acme").unwrap();
+        assert!(next.provisioning.enabled);
+        assert_eq!(next.provisioning.default_workspace.as_deref(), Some("ops"));
+        let off = SecurityChange {
+            provisioning_enabled: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            apply(&settings(true), &off, &admin(), "acme"),
+            Err(ChangeError::Denied(Denied::SupportOnly(
+                "turning automatic user provisioning off"
+            )))
+        );
+        assert!(
+            !apply(&settings(true), &off, &Role::Support, "acme")
+                .unwrap()
+                .provisioning
+                .enabled
+        );
+        // Saying "on" while it is on is no change, and allowed.
+        assert!(apply(&settings(true), &on, &admin(), "acme").is_ok());
+    }
+
+    #[test]
+    fn support_only_fields_and_validation() {
+        let exc = SecurityChange {
+            exception_domains: Some(vec!["decorumsoft.eu".into()]),
+            ..Default::default()
+        };
+        assert!(matches!(
+            apply(&settings(true), &exc, &admin(), "acme"),
+            Err(ChangeError::Denied(Denied::SupportOnly(_)))
+        ));
+        assert_eq!(
+            apply(&settings(true), &exc, &Role::Support, "acme")
+                .unwrap()
+                .exception_domains,
+            ["decorumsoft.eu"]
+        );
+        let sha1 = SecurityChange {
+            allow_sha1: Some(true),
+            ..Default::default()
+        };
+        assert!(matches!(
+            apply(&settings(true), &sha1, &admin(), "acme"),
+            Err(ChangeError::Denied(_))
+        ));
+        let same = SecurityChange {
+            allow_sha1: Some(false),
+            exception_domains: Some(vec![]),
+            ..Default::default()
+        };
+        assert!(
+            apply(&settings(true), &same, &admin(), "acme").is_ok(),
+            "restating current values is no change"
+        );
+        let bad = SecurityChange {
+            default_workspace: Some("nope".into()),
+            ..Default::default()
+        };
+        match apply(&settings(true), &bad, &admin(), "acme") {
+            Err(ChangeError::Invalid(e)) => assert_eq!(e.field, "default_workspace"),
+            other => panic!("{other:?}"),
+        }
+        let cert = SecurityChange {
+            idp_certificates: Some(vec!["not a cert".into()]),
+            ..Default::default()
+        };
+        match apply(&settings(true), &cert, &admin(), "acme") {
+            Err(ChangeError::Invalid(e)) => assert_eq!(e.field, "idp_certificates[0]"),
+            other => panic!("{other:?}"),
+        }
+        let other = Role::Admin {
+            company: "other".into(),
+        };
+        assert_eq!(
+            apply(&settings(true), &SecurityChange::default(), &other, "acme"),
+            Err(ChangeError::Denied(Denied::OtherCompany))
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! `PATCH /admin/companies/{c}/security` (IdP, provisioning and defaults, as `jit::admin` allows
+//! the caller) and Support's per-company admin tokens.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use jit::admin::{apply, Action, ChangeError, SecurityChange};
+use jit::ports::{SettingsStore, StoreError};
+use jit::settings::{CompanySettings, FieldError};
+use serde_json::json;
+use worker::{Method, Request, Response};
+
+use crate::admin::{
+    denied, error, field_error, open, reply, settings_of, store_error, with_endpoints, Ctx,
+};
+use crate::{new_reference, now, public_origin, read_body, web, RouteContext};
+
+/// Largest IdP metadata document fetched or accepted (bytes).
+const MAX_METADATA_BYTES: usize = 256 << 10;
+
+/// A certificate as PEM, from its DER.
+fn pem(der: &[u8]) -> String {
+    let b64 = STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+/// Fold IdP metadata (pasted, or fetched from its URL) into the change's IdP fields.
+pub async fn resolve_metadata(change: &mut SecurityChange, origin: &str) -> Result<(), FieldError> {
+    let bad = |field: &str, reason: String| FieldError {
+        field: field.into(),
+        reason,
+    };
+    let (field, xml) = if let Some(xml) = change.idp_metadata_xml.take() {
+        ("idp_metadata_xml", xml.into_bytes())
+    } else if let Some(url) = change.idp_metadata_url.take() {
+        let loopback = web::is_loopback_origin(origin);
+        if !(url.starts_with("https://") || (loopback && url.starts_with("http://")))
+            || !jit::settings::is_http_url(&url)
+        {
+            return Err(bad("idp_metadata_url", "must be an https URL".into()));
+        }
+        (
+            "idp_metadata_url",
+            fetch(&url).await.map_err(|e| bad("idp_metadata_url", e))?,
+        )
+    } else {
+        return Ok(());
+    };
+    if xml.len() > MAX_METADATA_BYTES {
+        return Err(bad(field, "metadata over 256 KiB".into()));
+    }
+    let md =
+        saml_verify::metadata::parse_idp_metadata(&xml).map_err(|e| bad(field, e.to_string()))?;
+    change.idp_entity_id = Some(md.entity_id.clone());
+    change.idp_certificates = Some(
+        md.signing_keys
+            .iter()
+            .map(|k| pem(k.certificate_der()))
+            .collect(),
+    );
+    if let Some(sso) = md.redirect_sso_url() {
+        change.idp_sso_url = Some(sso.to_owned());
+    }
+    Ok(())
+}
+
+async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    let req = Request::new(url, Method::Get).map_err(|e| e.to_string())?;
+    let mut resp = worker::Fetch::Request(req)
+        .send()
+        .await
+        .map_err(|e| format!("fetch failed: {e}"))?;
+    if resp.status_code() != 200 {
+        return Err(format!("the URL answered {}", resp.status_code()));
+    }
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    Ok(body)
+}
+
+/// Why a settings change was not stored.
+pub enum ChangeFailure {
+    Change(ChangeError),
+    NoCompany,
+    Store(StoreError),
+}
+
+/// Apply a change for the caller and store it.
+pub async fn change_settings(
+    c: &Ctx,
+    change: &SecurityChange,
+) -> Result<CompanySettings, ChangeFailure> {
+    let current = match c.kv.company(&c.company).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Err(ChangeFailure::NoCompany),
+        Err(e) => return Err(ChangeFailure::Store(e)),
+    };
+    let next = apply(&current, change, &c.role, &c.company).map_err(ChangeFailure::Change)?;
+    c.kv.put(&c.company, &next)
+        .await
+        .map_err(ChangeFailure::Store)?;
+    Ok(next)
+}
+
+/// `PATCH /admin/companies/{company}/security`.
+pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = match open(&req, &ctx, Action::ChangeSecurity).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
+        Ok(b) => b,
+        Err(r) => return error(r.status, r.code, &r.detail),
+    };
+    let mut change: SecurityChange = match jit::json_path::from_slice(&body) {
+        Ok(ch) => ch,
+        Err(e) => return field_error(&e),
+    };
+    if let Err(e) = resolve_metadata(&mut change, &public_origin(&ctx.env)).await {
+        return field_error(&e);
+    }
+    match change_settings(&c, &change).await {
+        Ok(next) => reply(200, &with_endpoints(&ctx.env, &c.company, &next)),
+        Err(ChangeFailure::Change(ChangeError::Denied(d))) => denied(&d),
+        Err(ChangeFailure::Change(ChangeError::Invalid(e))) => field_error(&e),
+        Err(ChangeFailure::NoCompany) => error(404, "company_unknown", "no such company"),
+        Err(ChangeFailure::Store(e)) => store_error(&e),
+    }
+}
+
+/// `POST /admin/companies/{company}/tokens`: a new admin token, shown once.
+pub async fn create_token(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = match open(&req, &ctx, Action::SupportOnly).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    if let Err(resp) = settings_of(&c).await {
+        return resp;
+    }
+    let (id, secret) = (
+        new_reference(),
+        format!(
+            "{}{}{}{}",
+            new_reference(),
+            new_reference(),
+            new_reference(),
+            new_reference()
+        ),
+    );
+    if let Err(e) = c
+        .dir
+        .insert_token(&c.company, &id, &jit::tokens::hash(&secret), now())
+        .await
+    {
+        return store_error(&e);
+    }
+    reply(
+        201,
+        &json!({"id": id, "token": jit::tokens::format(&id, &secret)}),
+    )
+}
+
+/// `GET /admin/companies/{company}/tokens`: IDs and dates, never the tokens.
+pub async fn list_tokens(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = match open(&req, &ctx, Action::SupportOnly).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    match c.dir.tokens(&c.company).await {
+        Ok(rows) => reply(200, &json!({"tokens": rows})),
+        Err(e) => store_error(&e),
+    }
+}
+
+/// `DELETE /admin/companies/{company}/tokens/{id}`: revoke.
+pub async fn revoke_token(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = match open(&req, &ctx, Action::SupportOnly).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let id = ctx.param("id").cloned().unwrap_or_default();
+    match c.dir.revoke_token(&c.company, &id, now()).await {
+        Ok(true) => crate::harden(Response::empty()?.with_status(204)),
+        Ok(false) => error(404, "token_unknown", "no such active token"),
+        Err(e) => store_error(&e),
+    }
+}

@@ -1,0 +1,81 @@
+//! Who is calling: Support (the `SUPPORT_TOKEN` secret), a company admin by per-company admin
+//! token (`sat_<id>.<secret>`, hash in D1), or a company admin by session cookie (a user whose
+//! permission set is an admin one). What they may do is decided in `jit::admin`.
+
+use jit::admin::Role;
+use jit::ports::Directory;
+use jit::session::{self, Claims};
+use worker::{Env, Request};
+
+use crate::d1::D1Directory;
+use crate::{header, now, web};
+
+/// Why a caller is not let in.
+pub enum AuthError {
+    /// No valid credentials: 401.
+    Unauthorized,
+    /// A signed-in user who is not an admin of their company: 403.
+    NotAdmin,
+    /// Storage failed while checking: 503.
+    Unavailable,
+}
+
+/// The valid session of this request, with the raw cookie value (the CSRF token binds to it).
+pub fn session(req: &Request, env: &Env) -> Option<(Claims, String)> {
+    let secret = env
+        .secret("SESSION_SECRET")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let cookie = header(req, "Cookie");
+    let value = web::cookie(cookie.as_deref(), session::COOKIE_NAME)?;
+    let claims = session::check(secret.as_bytes(), value, now().unix_seconds())?;
+    Some((claims, value.to_owned()))
+}
+
+/// Whether the session's user is an admin of the session's company.
+pub async fn session_is_admin(claims: &Claims, dir: &D1Directory) -> Result<bool, AuthError> {
+    let user = dir
+        .user(&claims.company, &claims.email)
+        .await
+        .map_err(|_| AuthError::Unavailable)?;
+    match user.and_then(|u| u.permission_set) {
+        Some(ps) => dir
+            .is_admin_set(&claims.company, &ps)
+            .await
+            .map_err(|_| AuthError::Unavailable),
+        None => Ok(false),
+    }
+}
+
+/// Authenticate the caller of an admin route.
+pub async fn caller(req: &Request, env: &Env, dir: &D1Directory) -> Result<Role, AuthError> {
+    let authorization = header(req, "Authorization").unwrap_or_default();
+    if let Some(token) = authorization.strip_prefix("Bearer ") {
+        let support = env
+            .secret("SUPPORT_TOKEN")
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        if web::same_secret(token, &support) {
+            return Ok(Role::Support);
+        }
+        let Some((id, secret)) = jit::tokens::parse(token) else {
+            return Err(AuthError::Unauthorized);
+        };
+        return match dir.token(id).await.map_err(|_| AuthError::Unavailable)? {
+            Some((company, hash)) if jit::tokens::same_hash(&hash, &jit::tokens::hash(secret)) => {
+                Ok(Role::Admin { company })
+            }
+            _ => Err(AuthError::Unauthorized),
+        };
+    }
+    let Some((claims, _)) = session(req, env) else {
+        return Err(AuthError::Unauthorized);
+    };
+    if session_is_admin(&claims, dir).await? {
+        Ok(Role::Admin {
+            company: claims.company,
+        })
+    } else {
+        Err(AuthError::NotAdmin)
+    }
+}

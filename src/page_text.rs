@@ -1,0 +1,215 @@
+//! Words and markup of the admin and sign-in pages, in English and French (wording of the product
+//! page in `shared/seeds/`). Pure: rendered and tested natively.
+
+use jit::settings::CompanySettings;
+
+use crate::web::{html_escape as esc, Lang};
+
+/// A UI string.
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    let (en, fr) = match key {
+        "security_title" => ("Security Settings", "Paramètres de sécurité"),
+        "saml_sso" => ("SAML SSO", "SSO SAML"),
+        "provisioning" => ("Automatic user provisioning", "Provisionnement automatique des utilisateurs (Automatic user provisioning)"),
+        "default_workspace" => ("Default workspace", "Espace de travail par défaut"),
+        "default_permission_set" => ("Default permission set", "Jeu d'autorisations par défaut"),
+        "save" => ("Save changes", "Enregistrer les modifications"),
+        "saved" => ("Your changes were saved.", "Vos modifications ont été enregistrées."),
+        "support_note" => (
+            "Automatic user provisioning is on. To turn it off, contact Support.",
+            "Le provisionnement automatique est activé. Pour le désactiver, contactez le service d'assistance (Support).",
+        ),
+        "sp_details" => ("For your identity provider", "Pour votre fournisseur d'identité"),
+        "sp_entity_id" => ("SP entity ID (Audience)", "ID d'entité du SP (audience)"),
+        "acs_url" => ("ACS URL (single sign-on URL)", "URL ACS (URL d'authentification unique)"),
+        "metadata" => ("SP metadata", "Métadonnées du SP"),
+        "exception_domains" => ("Exception domains (granted by Support)", "Domaines d'exception (accordés par le service d'assistance)"),
+        "none" => ("None", "Aucun"),
+        "provisionable_domains" => ("Domains that can be provisioned", "Domaines pouvant être provisionnés"),
+        "why_confirmed" => ("has a confirmed user", "compte un utilisateur confirmé"),
+        "why_exception" => ("exception granted by Support", "exception accordée par le service d'assistance"),
+        "domains_rule" => (
+            "Only email domains that already have at least one confirmed, non-impersonation user in your company can be provisioned. To make an exception, contact Support.",
+            "Seuls les domaines d'e-mail qui comptent déjà au moins un utilisateur confirmé, sans usurpation d'identité, dans votre entreprise peuvent être provisionnés. Pour faire une exception, contactez le service d'assistance.",
+        ),
+        "login_title" => ("Sign in", "Connexion"),
+        "email_label" => ("Email address", "Adresse e-mail"),
+        "continue" => ("Continue", "Continuer"),
+        "sso_button" => ("Sign in with SAML SSO", "Se connecter avec SAML SSO"),
+        "no_sso" => (
+            "For your first sign-in, open this application from your identity provider's portal. After that, the SAML single sign-on button appears here.",
+            "Pour votre première connexion, ouvrez cette application depuis le portail de votre fournisseur d'identité. Ensuite, le bouton d'authentification unique SAML s'affiche ici.",
+        ),
+        _ => ("", ""),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Fr => fr,
+    }
+}
+
+/// What the Security Settings page shows.
+pub struct SecurityView<'a> {
+    pub company: &'a str,
+    pub settings: &'a CompanySettings,
+    /// Domains with a confirmed, non-impersonation user (from D1).
+    pub confirmed_domains: &'a [String],
+    pub csrf: &'a str,
+    pub origin: &'a str,
+    pub saved: bool,
+}
+
+fn options(list: &[jit::settings::Named], selected: Option<&str>) -> String {
+    list.iter()
+        .map(|n| {
+            let sel = if Some(n.id.as_str()) == selected {
+                " selected"
+            } else {
+                ""
+            };
+            format!(
+                "<option value=\"{}\"{sel}>{}</option>",
+                esc(&n.id),
+                esc(&n.name)
+            )
+        })
+        .collect()
+}
+
+/// The page body: the SAML SSO section with its form, the SP details, the domains.
+pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
+    let p = &v.settings.provisioning;
+    let (c, o) = (esc(v.company), esc(v.origin));
+    let saved = if v.saved {
+        format!("<p id=\"saved\"><strong>{}</strong></p>", t(lang, "saved"))
+    } else {
+        String::new()
+    };
+    let toggle = if p.enabled {
+        // Locked on: the disabled box is not submitted, so the form states "on" itself.
+        format!(
+            "<input type=\"checkbox\" id=\"provisioning_enabled\" checked disabled><input type=\"hidden\" name=\"provisioning_enabled\" value=\"on\">\
+ <label for=\"provisioning_enabled\">{}</label><p id=\"support_note\">{}</p>",
+            t(lang, "provisioning"),
+            t(lang, "support_note")
+        )
+    } else {
+        format!(
+            "<input type=\"checkbox\" id=\"provisioning_enabled\" name=\"provisioning_enabled\"> <label for=\"provisioning_enabled\">{}</label>",
+            t(lang, "provisioning")
+        )
+    };
+    let exceptions = if v.settings.exception_domains.is_empty() {
+        format!("<li>{}</li>", t(lang, "none"))
+    } else {
+        v.settings
+            .exception_domains
+            .iter()
+            .map(|d| format!("<li>{}</li>", esc(d)))
+            .collect()
+    };
+    let mut provisionable: Vec<String> = v
+        .confirmed_domains
+        .iter()
+        .map(|d| {
+            format!(
+                "<li><code>{}</code>: {}</li>",
+                esc(d),
+                t(lang, "why_confirmed")
+            )
+        })
+        .collect();
+    for d in v
+        .settings
+        .exception_domains
+        .iter()
+        .filter(|d| !v.confirmed_domains.contains(d))
+    {
+        provisionable.push(format!(
+            "<li><code>{}</code>: {}</li>",
+            esc(d),
+            t(lang, "why_exception")
+        ));
+    }
+    if provisionable.is_empty() {
+        provisionable.push(format!("<li>{}</li>", t(lang, "none")));
+    }
+    format!(
+        "{saved}<h2>{sso}</h2><form method=\"post\" action=\"/admin/{c}/security?lang={l}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+<p>{toggle}</p><p><label for=\"default_workspace\">{dw}</label><br><select id=\"default_workspace\" name=\"default_workspace\">{wso}</select></p>\
+<p><label for=\"default_permission_set\">{dp}</label><br><select id=\"default_permission_set\" name=\"default_permission_set\">{pso}</select></p>\
+<p><button id=\"save\" type=\"submit\">{save}</button></p></form>\
+<h2>{spd}</h2><p>{eid}: <code id=\"sp_entity_id\">{o}/saml/{c}/metadata</code><br>{acs}: <code id=\"acs_url\">{o}/saml/{c}/acs</code><br>\
+<a id=\"metadata_url\" href=\"{o}/saml/{c}/metadata\">{md}</a></p>\
+<h2>{exh}</h2><ul id=\"exception_domains\">{exceptions}</ul><h2>{pdh}</h2><p>{rule}</p><ul id=\"provisionable_domains\">{pd}</ul>",
+        sso = t(lang, "saml_sso"),
+        l = lang.tag(),
+        csrf = esc(v.csrf),
+        dw = t(lang, "default_workspace"),
+        wso = options(&v.settings.workspaces, p.default_workspace.as_deref()),
+        dp = t(lang, "default_permission_set"),
+        pso = options(&v.settings.permission_sets, p.default_permission_set.as_deref()),
+        save = t(lang, "save"),
+        spd = t(lang, "sp_details"),
+        eid = t(lang, "sp_entity_id"),
+        acs = t(lang, "acs_url"),
+        md = t(lang, "metadata"),
+        exh = t(lang, "exception_domains"),
+        pdh = t(lang, "provisionable_domains"),
+        rule = t(lang, "domains_rule"),
+        pd = provisionable.concat(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(enabled: bool) -> CompanySettings {
+        let json = format!(
+            r#"{{"version":1,"display_name":"D","dashboard_url":"https://d.example","saml":{{"idp_entity_id":"i","idp_certificates":[]}},
+            "provisioning":{{"enabled":{enabled},"default_workspace":"main","default_permission_set":"member"}},"exception_domains":["decorumsoft.eu"],
+            "workspaces":[{{"id":"main","name":"Main <ws>"}}],"permission_sets":[{{"id":"member","name":"Member"}}]}}"#
+        );
+        CompanySettings::parse(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn renders_both_languages_and_locks_the_toggle_once_on() {
+        let s = settings(true);
+        let v = SecurityView {
+            company: "acme",
+            settings: &s,
+            confirmed_domains: &["decorumsoft.com".into()],
+            csrf: "tok",
+            origin: "https://sso.example",
+            saved: false,
+        };
+        let en = security_body(Lang::En, &v);
+        assert!(
+            en.contains("Automatic user provisioning")
+                && en.contains("Save changes")
+                && en.contains("contact Support")
+        );
+        assert!(
+            en.contains("disabled") && en.contains("name=\"provisioning_enabled\" value=\"on\"")
+        );
+        assert!(
+            en.contains("Main &lt;ws&gt;")
+                && en.contains("decorumsoft.eu</code>: exception granted by Support")
+        );
+        assert!(en.contains("<code id=\"acs_url\">https://sso.example/saml/acme/acs</code>"));
+        let fr = security_body(Lang::Fr, &v);
+        assert!(
+            fr.contains("Provisionnement automatique des utilisateurs")
+                && fr.contains("Enregistrer les modifications")
+                && fr.contains("Support")
+        );
+        let off = settings(false);
+        let v = SecurityView {
+            settings: &off,
+            ..v
+        };
+        assert!(!security_body(Lang::En, &v).contains("disabled"));
+    }
+}

@@ -1,0 +1,301 @@
+//! Server-rendered pages for people: the Security Settings page of a company admin, the
+//! sign-in page with the SAML SSO button, and the SP-initiated redirect to the IdP. English and
+//! French (Accept-Language, or `?lang=`), no JavaScript, forms protected by a CSRF token bound
+//! to the session.
+
+use jit::admin::{ChangeError, Denied, Role, SecurityChange};
+use jit::ports::{Directory, SettingsStore};
+use jit::session;
+use jit::sp_initiated::{authn_request, redirect_url, REQUEST_TTL_SECONDS};
+use worker::{Request, Response};
+
+use crate::admin::Ctx;
+use crate::admin_security::{change_settings, ChangeFailure};
+use crate::auth;
+use crate::d1::D1Directory;
+use crate::kv::KvSettings;
+use crate::page_text::{security_body, t, SecurityView};
+use crate::web::{self, html_escape as esc, Lang};
+use crate::{
+    harden, header, new_reference, now, public_origin, read_body, refusal_response, RouteContext,
+};
+use jit::Refusal;
+
+/// A query parameter, read from the raw URL (parsing it with the `url` crate would bring its
+/// Unicode tables into the bundle).
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    let url = req.inner().url();
+    let query = url.split_once('?')?.1.split('#').next()?;
+    let form = web::parse_form(query.as_bytes()).ok()?;
+    form.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// The page language: `?lang=` first, then Accept-Language.
+pub fn lang_of(req: &Request) -> Lang {
+    match query_param(req, "lang").as_deref() {
+        Some("fr") => Lang::Fr,
+        Some("en") => Lang::En,
+        _ => web::negotiate_lang(header(req, "Accept-Language").as_deref()),
+    }
+}
+
+fn html(status: u16, lang: Lang, title: &str, body: &str) -> worker::Result<Response> {
+    let switch = "<p><a id=\"lang-en\" href=\"?lang=en\">English</a> · <a id=\"lang-fr\" href=\"?lang=fr\">Français</a></p>";
+    let mut resp = Response::from_html(web::page(lang, title, &format!("{switch}{body}")))?
+        .with_status(status);
+    resp.headers_mut().set("Content-Language", lang.tag())?;
+    harden(resp)
+}
+
+fn see_other(location: &str) -> worker::Result<Response> {
+    let mut resp = Response::empty()?.with_status(303);
+    resp.headers_mut().set("Location", location)?;
+    harden(resp)
+}
+
+fn refuse(code: &'static str, status: u16, lang: Lang) -> worker::Result<Response> {
+    refusal_response(
+        &Refusal::new(code, status, ""),
+        &new_reference(),
+        lang,
+        false,
+    )
+}
+
+/// The admin session for company `c`, or the response to send instead.
+async fn admin_session(
+    req: &Request,
+    ctx: &RouteContext,
+    company: &str,
+    lang: Lang,
+) -> Result<(Ctx, String), worker::Result<Response>> {
+    let Some((claims, cookie)) = auth::session(req, &ctx.env) else {
+        return Err(see_other(&format!("/login/{company}?lang={}", lang.tag())));
+    };
+    let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
+        (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(db)),
+        _ => return Err(refuse("binding_missing", 503, lang)),
+    };
+    let is_admin = auth::session_is_admin(&claims, &db).await;
+    if claims.company != company || !matches!(is_admin, Ok(true)) {
+        return Err(refuse("forbidden", 403, lang));
+    }
+    let ctx = Ctx {
+        company: company.to_owned(),
+        kv,
+        dir: db,
+        role: Role::Admin {
+            company: company.to_owned(),
+        },
+    };
+    Ok((ctx, cookie))
+}
+
+/// `GET /admin/{company}/security`.
+pub async fn security_page(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    let lang = lang_of(&req);
+    let (c, cookie) = match admin_session(&req, &ctx, &company, lang).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let settings = match crate::admin::settings_of(&c).await {
+        Ok(s) => s,
+        Err(_) => return refuse("settings_invalid", 503, lang),
+    };
+    let domains = c
+        .dir
+        .provisionable_domains(&company)
+        .await
+        .unwrap_or_default();
+    let secret = ctx
+        .env
+        .secret("SESSION_SECRET")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let csrf = session::csrf_token(secret.as_bytes(), &cookie).unwrap_or_default();
+    let origin = public_origin(&ctx.env);
+    let saved = query_param(&req, "saved").is_some();
+    let view = SecurityView {
+        company: &company,
+        settings: &settings,
+        confirmed_domains: &domains,
+        csrf: &csrf,
+        origin: &origin,
+        saved,
+    };
+    html(
+        200,
+        lang,
+        t(lang, "security_title"),
+        &security_body(lang, &view),
+    )
+}
+
+/// `POST /admin/{company}/security`: the form's Save changes.
+pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    let lang = lang_of(&req);
+    let (c, cookie) = match admin_session(&req, &ctx, &company, lang).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let form = match read_body(&mut req, 16 << 10)
+        .await
+        .and_then(|b| web::parse_form(&b))
+    {
+        Ok(f) => f,
+        Err(r) => return refuse(r.code, r.status, lang),
+    };
+    let secret = ctx
+        .env
+        .secret("SESSION_SECRET")
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let csrf = web::single(&form, "csrf", false)
+        .ok()
+        .flatten()
+        .unwrap_or("");
+    if !session::check_csrf(secret.as_bytes(), &cookie, csrf) {
+        return refuse("csrf_invalid", 403, lang);
+    }
+    let field = |name: &str| {
+        web::single(&form, name, false)
+            .ok()
+            .flatten()
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let change = SecurityChange {
+        provisioning_enabled: Some(field("provisioning_enabled").as_deref() == Some("on")),
+        default_workspace: field("default_workspace"),
+        default_permission_set: field("default_permission_set"),
+        ..Default::default()
+    };
+    match change_settings(&c, &change).await {
+        Ok(_) => see_other(&format!(
+            "/admin/{company}/security?saved=1&lang={}",
+            lang.tag()
+        )),
+        Err(ChangeFailure::Change(ChangeError::Denied(Denied::SupportOnly(_)))) => {
+            refuse("support_only", 403, lang)
+        }
+        Err(ChangeFailure::Change(ChangeError::Denied(Denied::OtherCompany))) => {
+            refuse("forbidden", 403, lang)
+        }
+        Err(ChangeFailure::Change(ChangeError::Invalid(_))) => refuse("invalid_field", 400, lang),
+        Err(ChangeFailure::NoCompany) => refuse("company_unknown", 404, lang),
+        Err(ChangeFailure::Store(_)) => refuse("store_unavailable", 503, lang),
+    }
+}
+
+/// `GET /login/{company}`: ask for the email.
+pub async fn login_page(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    let lang = lang_of(&req);
+    html(
+        200,
+        lang,
+        t(lang, "login_title"),
+        &login_form(lang, &company, ""),
+    )
+}
+
+fn login_form(lang: Lang, company: &str, email: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/login/{c}?lang={l}\"><label for=\"email\">{label}</label><br>\
+<input id=\"email\" name=\"email\" type=\"email\" value=\"{e}\" required> <button id=\"continue\" type=\"submit\">{cont}</button></form>",
+        c = esc(company),
+        l = lang.tag(),
+        label = t(lang, "email_label"),
+        e = esc(email),
+        cont = t(lang, "continue"),
+    )
+}
+
+/// `POST /login/{company}`: the SAML SSO button, for someone who has signed in with SAML before.
+pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    let lang = lang_of(&req);
+    let form = match read_body(&mut req, 16 << 10)
+        .await
+        .and_then(|b| web::parse_form(&b))
+    {
+        Ok(f) => f,
+        Err(r) => return refuse(r.code, r.status, lang),
+    };
+    let email = web::single(&form, "email", false)
+        .ok()
+        .flatten()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let known = match ctx.env.d1("DB") {
+        Ok(db) if jit::settings::is_identifier(&company) => D1Directory::new(db)
+            .user(&company, &email)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|u| u.last_login_at.is_some()),
+        _ => false,
+    };
+    // The SSO button is a link, not a form: CSP `form-action 'self'` would block the form's
+    // redirect to the IdP's origin.
+    let body = if known {
+        format!(
+            "{}<p><a id=\"sso\" role=\"button\" href=\"/saml/{c}/login?email={e}\">{sso}</a></p>",
+            login_form(lang, &company, &email),
+            c = esc(&company),
+            e = esc(&jit::sp_initiated::percent_encode(&email)),
+            sso = t(lang, "sso_button"),
+        )
+    } else {
+        format!(
+            "{}<p id=\"no_sso\">{}</p>",
+            login_form(lang, &company, &email),
+            t(lang, "no_sso")
+        )
+    };
+    html(200, lang, t(lang, "login_title"), &body)
+}
+
+/// `GET /saml/{company}/login`: start SP-initiated sign-in (HTTP-Redirect AuthnRequest).
+pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    let lang = lang_of(&req);
+    let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
+        (Ok(kv), Ok(db)) if jit::settings::is_identifier(&company) => {
+            (KvSettings::new(kv), D1Directory::new(db))
+        }
+        _ => return refuse("company_unknown", 404, lang),
+    };
+    let settings = match kv.company(&company).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return refuse("company_unknown", 404, lang),
+        Err(_) => return refuse("settings_invalid", 503, lang),
+    };
+    let Some(sso) = settings.saml.idp_sso_url.clone() else {
+        return refuse("idp_sso_url_missing", 503, lang);
+    };
+    let id = format!("_{}{}", new_reference(), new_reference());
+    let t0 = now();
+    if db
+        .store_request(&company, &id, t0.plus_seconds(REQUEST_TTL_SECONDS))
+        .await
+        .is_err()
+    {
+        return refuse("store_unavailable", 503, lang);
+    }
+    let origin = public_origin(&ctx.env);
+    let xml = authn_request(
+        &id,
+        t0,
+        &format!("{origin}/saml/{company}/metadata"),
+        &format!("{origin}/saml/{company}/acs"),
+        &sso,
+    );
+    let mut resp = Response::empty()?.with_status(302);
+    resp.headers_mut()
+        .set("Location", &redirect_url(&sso, &xml, None))?;
+    harden(resp)
+}
