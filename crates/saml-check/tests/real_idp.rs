@@ -25,6 +25,20 @@ fn corpus() -> Option<PathBuf> {
     None
 }
 
+fn manifest(dir: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).unwrap()).unwrap()
+}
+
+/// The manifest entry with this id.
+fn entry<'a>(manifest: &'a Value, id: &str) -> &'a Value {
+    manifest["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| s(r, "id") == id)
+        .unwrap()
+}
+
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_default()
 }
@@ -92,8 +106,7 @@ fn run(args: &[String]) -> (i32, Value) {
 #[test]
 fn real_idp_corpus_table() {
     let Some(dir) = corpus() else { return };
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).unwrap()).unwrap();
+    let manifest = manifest(&dir);
     let responses = manifest["responses"].as_array().unwrap();
     assert_eq!(
         responses.len(),
@@ -132,8 +145,7 @@ fn real_idp_corpus_table() {
 #[test]
 fn hostile_samples_fail_for_the_right_reason() {
     let Some(dir) = corpus() else { return };
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).unwrap()).unwrap();
+    let manifest = manifest(&dir);
     let expected = [
         ("onelogin_2016_INVALID_xsw-permutation-1", "duplicate_id"),
         ("onelogin_2016_INVALID_xsw-permutation-2", "duplicate_id"),
@@ -156,12 +168,7 @@ fn hostile_samples_fail_for_the_right_reason() {
         ),
     ];
     for (id, code) in expected {
-        let r = manifest["responses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| s(r, "id") == id)
-            .unwrap();
+        let r = entry(&manifest, id);
         let (_, out) = run(&args_for(&dir, r));
         assert_eq!(s(&out, "error"), code, "{id}: {out}");
     }
@@ -170,14 +177,8 @@ fn hostile_samples_fail_for_the_right_reason() {
 #[test]
 fn comment_in_name_id_yields_the_whole_name_id() {
     let Some(dir) = corpus() else { return };
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).unwrap()).unwrap();
-    let r = manifest["responses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| s(r, "id") == "google-workspace_2016_comment-in-nameid")
-        .unwrap();
+    let manifest = manifest(&dir);
+    let r = entry(&manifest, "google-workspace_2016_comment-in-nameid");
     let (code, out) = run(&args_for(&dir, r));
     assert_eq!(code, 0);
     assert_eq!(s(&out, "name_id"), "ross@octolabs.io");
@@ -187,8 +188,7 @@ fn comment_in_name_id_yields_the_whole_name_id() {
 #[test]
 fn base64_form_values_verify_like_the_xml() {
     let Some(dir) = corpus() else { return };
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).unwrap()).unwrap();
+    let manifest = manifest(&dir);
     let mut n = 0;
     for r in manifest["responses"].as_array().unwrap() {
         let Some(b64) = r["file_b64"].as_str() else {
@@ -209,14 +209,8 @@ fn base64_form_values_verify_like_the_xml() {
 #[test]
 fn batch_prints_one_line_per_file_and_fails_if_any_fails() {
     let Some(dir) = corpus() else { return };
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).unwrap()).unwrap();
-    let r = manifest["responses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| s(r, "id") == "google-workspace_2016_signed-response")
-        .unwrap();
+    let manifest = manifest(&dir);
+    let r = entry(&manifest, "google-workspace_2016_signed-response");
     let mut args = args_for(&dir, r);
     let good = args.pop().unwrap();
     let bad = dir
