@@ -132,6 +132,11 @@ impl Parser {
             }
             Event::PI(pi) => {
                 let target = utf8(pi.target())?;
+                if !is_ncname(&target) {
+                    return Err(Error::malformed(format!(
+                        "bad processing instruction target {target:?}"
+                    )));
+                }
                 if target.eq_ignore_ascii_case("xml") {
                     return Err(Error::malformed("misplaced XML declaration"));
                 }
@@ -310,14 +315,35 @@ fn utf8(b: &[u8]) -> Result<String, Error> {
         .map_err(|_| Error::malformed("not UTF-8"))
 }
 
+/// Split a QName (Namespaces in XML §4) into prefix and local part, both NCNames.
 fn split_qname(q: &str) -> Result<(String, String), Error> {
-    match q.split_once(':') {
-        None if !q.is_empty() => Ok((String::new(), q.to_owned())),
-        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => {
-            Ok((p.to_owned(), l.to_owned()))
-        }
-        _ => Err(Error::malformed(format!("bad name {q:?}"))),
+    let (p, l) = match q.split_once(':') {
+        None => ("", q),
+        Some((p, l)) if is_ncname(p) => (p, l),
+        _ => ("", ""),
+    };
+    if !is_ncname(l) {
+        return Err(Error::malformed(format!("bad name {q:?}")));
     }
+    Ok((p.to_owned(), l.to_owned()))
+}
+
+/// An NCName: an XML 1.0 (fifth edition) §2.3 Name without colons.
+pub(crate) fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(is_name_start) && chars.all(|c| is_name_start(c) || is_name_char(c))
+}
+
+fn is_name_start(c: char) -> bool {
+    matches!(c, 'A'..='Z' | 'a'..='z' | '_'
+        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}'
+        | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}'
+        | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}'
+        | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+}
+
+fn is_name_char(c: char) -> bool {
+    matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
 /// XML 1.0 §2.11: CR LF and lone CR become LF.
@@ -430,6 +456,21 @@ mod tests {
         assert_eq!(code("<r/><r/>"), "xml_malformed");
         assert_eq!(code("<r>&#0;</r>"), "xml_malformed");
         assert_eq!(code("<r>\u{1}</r>"), "xml_malformed");
+        // Names must be XML Names (found by fuzzing: c14n wrote them back unparsable).
+        for bad in [
+            "<<//>",
+            "<a/ >x</a/ >",
+            "<<!DOCTYPE1/\n/>",
+            "<1a/>",
+            "<a:/>",
+            "<:a/>",
+            "<a b:=\"1\"/>",
+            "<a -b=\"1\"/>",
+            "<r><?1pi x?></r>",
+        ] {
+            assert_eq!(code(bad), "xml_malformed", "{bad}");
+        }
+        assert!(p("<é-1.x_y xmlns:p=\"u\" p:a·b=\"1\"/>").is_ok());
         assert_eq!(code(""), "xml_malformed");
         let deep = "<a>".repeat(200) + &"</a>".repeat(200);
         assert_eq!(code(&deep), "depth_exceeded");
