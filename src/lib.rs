@@ -58,7 +58,7 @@ async fn route(req: Request, env: Env) -> worker::Result<Response> {
     };
     use worker::Method::{Delete, Get, Patch, Post, Put};
     match (method, segs.as_slice()) {
-        (Get, ["healthz"]) => Response::ok("ok"),
+        (Get, ["healthz"]) => healthz(),
         (Post, ["saml", c, "acs"]) => acs_route(req, ctx(&[("company", c)])).await,
         (Get, ["saml", c, "metadata"]) => metadata_route(req, ctx(&[("company", c)])).await,
         (Put, ["admin", "companies", c]) => admin::put_company(req, ctx(&[("company", c)])).await,
@@ -109,6 +109,22 @@ async fn route(req: Request, env: Env) -> worker::Result<Response> {
             )
         }
     }
+}
+
+/// `GET /healthz`: `ok`, with the size of this isolate's wasm linear memory in a header, so a
+/// soak test can tell whether the worker's own heap grows (workerd's RSS also counts V8 and the
+/// local D1 and KV simulators).
+fn healthz() -> worker::Result<Response> {
+    use worker::wasm_bindgen::JsCast;
+    let bytes = worker::wasm_bindgen::memory()
+        .dyn_into::<worker::js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<worker::js_sys::ArrayBuffer>().ok())
+        .map_or(0, |b| b.byte_length());
+    let mut resp = Response::ok("ok")?;
+    resp.headers_mut()
+        .set("X-Wasm-Memory-Bytes", &bytes.to_string())?;
+    Ok(resp)
 }
 
 #[event(fetch)]

@@ -12,6 +12,15 @@ Environment:
     PUBLIC_ORIGIN    its PUBLIC_ORIGIN when that differs from WORKER_URL
     WORKER_START_TIMEOUT  seconds to wait for /healthz (default 300: the first start compiles)
     WORKER_KEEP_LOGS=1    keep the temp dir with the wrangler log and the local KV/D1 state
+    WORKER_PERSIST_TO     with WORKER_URL: the --persist-to dir of that `wrangler dev` (tests that
+                     write KV/D1 directly, w.d1(...) / w.kv_put(...), are skipped without it)
+    WORKER_LOG       with WORKER_URL: the file that worker's output goes to (for the log tests)
+    WORKER_DIRECT_URL  with WORKER_URL: the user worker's own socket, for w.direct() (see there)
+
+The started worker runs with --test-scheduled: w.scheduled() triggers the Cron handler through
+GET /__scheduled. w.d1(sql) and w.kv_put(key, value) run `wrangler d1 execute` / `wrangler kv key
+put` with --local --persist-to on the running server's state directory: workerd keeps local D1 and
+KV in SQLite files there, and writes made by the CLI are seen by the running server at once.
 
 Standard library only.
 """
@@ -78,6 +87,8 @@ class Worker:
         self.proc: subprocess.Popen | None = None
         self.tmp: str | None = None
         self.log_path: str | None = None
+        self.persist_dir: str | None = None
+        self.test_scheduled = False
         self._lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -89,6 +100,8 @@ class Worker:
             self.public_origin = os.environ.get("PUBLIC_ORIGIN", self.base_url).rstrip("/")
             self.support_token = os.environ.get("SUPPORT_TOKEN", SUPPORT_TOKEN)
             self.session_secret = os.environ.get("SESSION_SECRET")
+            self.persist_dir = os.environ.get("WORKER_PERSIST_TO") or None
+            self.log_path = os.environ.get("WORKER_LOG") or None
             self._wait_healthy(timeout=float(os.environ.get("WORKER_START_TIMEOUT", "30")))
             return self
         self._check_tools()
@@ -99,6 +112,8 @@ class Worker:
         self.tmp = tempfile.mkdtemp(prefix="saml-jit-it-")
         persist = os.path.join(self.tmp, "state")
         os.mkdir(persist)
+        self.persist_dir = persist
+        self.test_scheduled = True
         self.log_path = os.path.join(self.tmp, "wrangler.log")
         env = dict(os.environ)
         env.update(WRANGLER_SEND_METRICS="false", CLOUDFLARE_CF_FETCH_ENABLED="false", CI="1", NO_COLOR="1", FORCE_COLOR="0")
@@ -122,9 +137,11 @@ class Worker:
                     ["npx", "--no", "--", "wrangler", "dev",
                      "--port", str(port), "--ip", "127.0.0.1", "--inspector-port", str(inspector),
                      "--persist-to", persist,
+                     "--test-scheduled",
                      "--var", f"PUBLIC_ORIGIN:{self.public_origin}",
                      "--var", f"SUPPORT_TOKEN:{SUPPORT_TOKEN}",
                      "--var", f"SESSION_SECRET:{SESSION_SECRET}",
+                     "--var", f"SP_KEYS:{sp_keys_secret()}",
                      "--show-interactive-dev-session=false"],
                     cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True,  # its own process group: stop() kills wrangler and workerd together
@@ -202,6 +219,132 @@ class Worker:
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 self.tmp = None
                 self.log_path = None
+                self.persist_dir = None
+
+    # -- the user worker's own socket ------------------------------------------------------------
+
+    def direct(self) -> "Worker":
+        """This worker reached on workerd's own socket, bypassing wrangler dev's ProxyWorker.
+
+        wrangler dev (4.86) puts a proxy (a Durable Object in a second workerd) in front of the
+        worker. Under ~100 concurrent slow POSTs that proxy loses requests: its connection to the
+        user worker is reset and it answers 503 text/plain "Your worker restarted mid-request"
+        (no restart took place; the worker never sees the request). Load tests talk to the user
+        workerd directly instead: same worker, same local KV/D1, same PUBLIC_ORIGIN. Returns a
+        Worker whose requests go there (or self when that socket cannot be found)."""
+        if self.proc is None:
+            url, pid = os.environ.get("WORKER_DIRECT_URL"), None
+        else:
+            url, pid = self._find_direct_url()
+        if not url:
+            return self
+        d = Worker.__new__(Worker)
+        d.__dict__.update(self.__dict__)
+        d.base_url, d.proc, d.tmp, d._lock = url.rstrip("/"), None, None, threading.Lock()
+        d.workerd_pid = pid  # the workerd process serving it
+        return d
+
+    def workerd_pids(self) -> list[int]:
+        """The workerd processes this harness started (its wrangler's process group)."""
+        if self.proc is None:
+            return []
+        out = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() != "workerd":
+                        continue
+                if os.getpgid(int(entry)) == self.proc.pid:
+                    out.append(int(entry))
+            except (OSError, ProcessLookupError):
+                continue
+        return sorted(out)
+
+    def _find_direct_url(self) -> tuple[str | None, int | None]:
+        public_port = urllib.parse.urlsplit(self.base_url).port
+        for pid in self.workerd_pids():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                inodes = set()
+                for fd in os.listdir(f"/proc/{pid}/fd"):
+                    try:
+                        link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    except OSError:
+                        continue
+                    if link.startswith("socket:["):
+                        inodes.add(link[8:-1])
+            except OSError:
+                continue
+            if any(a.startswith(b"--socket-addr=entry=") and a.endswith(b":%d" % public_port) for a in argv):
+                continue  # wrangler's proxy
+            ports = []
+            for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+                try:
+                    with open(table) as f:
+                        rows = f.read().splitlines()[1:]
+                except OSError:
+                    continue
+                for row in rows:
+                    cols = row.split()
+                    if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:  # LISTEN
+                        ports.append(int(cols[1].rsplit(":", 1)[1], 16))
+            for port in sorted(set(ports)):
+                url = f"http://127.0.0.1:{port}"
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    conn.request("GET", "/healthz")
+                    r = conn.getresponse()
+                    body = r.read()
+                    conn.close()
+                except (OSError, http.client.HTTPException):
+                    continue
+                if r.status == 200 and body.strip() == b"ok" and r.getheader("Content-Security-Policy"):
+                    return url, pid
+        return None, None
+
+    # -- local state (wrangler CLI on the running server's --persist-to dir) -------------------
+
+    def _wrangler(self, args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+        if not self.persist_dir:
+            raise HarnessError("no local state dir: set WORKER_PERSIST_TO with WORKER_URL")
+        env = dict(os.environ, WRANGLER_SEND_METRICS="false", WRANGLER_SEND_ERROR_REPORTS="false",
+                   CLOUDFLARE_CF_FETCH_ENABLED="false", WRANGLER_HIDE_BANNER="true", CI="1",
+                   NO_COLOR="1", FORCE_COLOR="0")
+        p = subprocess.run(["npx", "--no", "--", "wrangler", *args, "--local", "--persist-to", self.persist_dir],
+                           cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+                           start_new_session=True)
+        if p.returncode != 0:
+            raise HarnessError(f"wrangler {' '.join(args[:3])} failed (exit {p.returncode}):\n"
+                               + (p.stdout + p.stderr).decode(errors="replace")[-2000:])
+        return p
+
+    def d1(self, sql: str) -> list[dict]:
+        """Run SQL (one or more `;`-separated statements) on the local D1 database `DB`; returns
+        the rows of the last statement."""
+        p = self._wrangler(["d1", "execute", "DB", "--yes", "--json", "--command", sql])
+        out = p.stdout.decode("utf-8", errors="replace")
+        try:
+            results = json.loads(out[out.index("["):])
+        except (ValueError, json.JSONDecodeError) as e:
+            raise HarnessError(f"wrangler d1 execute: no JSON in output ({e}):\n{out[-2000:]}")
+        return results[-1].get("results", []) if results else []
+
+    def kv_put(self, key: str, value: str | bytes):
+        """Write a raw value to the local `SETTINGS` KV namespace (bypassing the support API)."""
+        fd, path = tempfile.mkstemp(prefix="kv-", dir=self.tmp)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(value.encode("utf-8") if isinstance(value, str) else value)
+            self._wrangler(["kv", "key", "put", key, "--path", path, "--binding", "SETTINGS"])
+        finally:
+            os.unlink(path)
+
+    def scheduled(self, cron: str = "*/30 * * * *") -> Response:
+        """Trigger the scheduled (Cron) handler; needs `wrangler dev --test-scheduled`."""
+        return self.request("GET", "/__scheduled?cron=" + urllib.parse.quote_plus(cron))
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -284,6 +427,18 @@ def acs_path(company: str) -> str:
 _worker: Worker | None = None
 _worker_error: BaseException | None = None
 _glock = threading.Lock()
+
+
+# The company whose SP decryption key the worker gets (test_encrypted.py), and that key.
+ENCRYPTED_COMPANY = "enc-e2e"
+SP_KEY_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keys", "sp.key")
+SP_CERT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keys", "sp.crt")
+
+
+def sp_keys_secret() -> str:
+    """The SP_KEYS secret: {company: [PEM private key]} (a committed test-only key)."""
+    with open(SP_KEY_FILE) as f:
+        return json.dumps({ENCRYPTED_COMPANY: [f.read()]})
 
 
 def get_worker() -> Worker:

@@ -150,6 +150,7 @@ class TestIdP:
         assertion_id: str | None = None,
         session_index: str | None = None,
         now: _dt.datetime | None = None,
+        _defer: list | None = None,
     ) -> bytes:
         """A signed Response for `email`.
 
@@ -233,6 +234,11 @@ class TestIdP:
         )
 
         key, cert = (self.attacker_key, self.attacker_cert) if attacker else (self.key, self.cert)
+        if _defer is not None:  # responses(): signed later, many per xmlsec1 run
+            if sign != "assertion":
+                raise ValueError("responses() signs assertions only (sign='assertion')")
+            _defer.append((xml.replace(response_sig_marker, ""), key, cert))
+            return b""
         if sign in ("assertion", "both"):
             # First pass: the only template present is the Assertion's.
             xml = self._xmlsec_sign(xml.replace(response_sig_marker, ""), key, cert)
@@ -246,6 +252,47 @@ class TestIdP:
             # first ds:Signature in document order, the one xmlsec1 signs; pin it by XPath anyway.
             xml = self._xmlsec_sign(xml, key, cert, node_xpath="/*[local-name()='Response']/*[local-name()='Signature']")
         return xml.encode("utf-8")
+
+    def responses(self, specs, **common) -> list[bytes]:
+        """Many assertion-signed responses at once: one xmlsec1 run per 100 (about 4 ms each
+        instead of about 50 ms for response()). specs: an iterable of keyword dicts for
+        response() (its `email` included), merged over `common`; sign must stay "assertion"."""
+        templates: list = []
+        for spec in specs:
+            kw = {**common, **spec}
+            self.response(kw.pop("email"), _defer=templates, **kw)
+        out: list[bytes | None] = [None] * len(templates)
+        groups: dict = {}
+        for i, (_, key, cert) in enumerate(templates):
+            groups.setdefault((key, cert), []).append(i)
+        for (key, cert), idxs in groups.items():
+            for start in range(0, len(idxs), 100):
+                chunk = idxs[start:start + 100]
+                signed = self._xmlsec_sign_many([templates[i][0] for i in chunk], key, cert)
+                for i, xml in zip(chunk, signed):
+                    out[i] = xml.encode("utf-8")
+        return out  # type: ignore[return-value]
+
+    def _xmlsec_sign_many(self, xmls: list[str], key: str, cert: str) -> list[str]:
+        d = tempfile.mkdtemp(dir=self.dir)
+        try:
+            paths = []
+            for i, xml in enumerate(xmls):
+                path = os.path.join(d, f"{i}.xml")
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(xml)
+                paths.append(path)
+            p = _run(["xmlsec1", "--sign", "--privkey-pem", f"{key},{cert}",
+                      "--id-attr:ID", f"{NS_SAMLP}:Response", "--id-attr:ID", f"{NS_SAML}:Assertion", *paths])
+            if p.returncode != 0:
+                raise SignerError("xmlsec1 --sign failed: " + p.stderr.decode(errors="replace"))
+            # xmlsec1 prints each signed document in turn, each starting with its XML declaration.
+            docs = ["<?xml" + part for part in p.stdout.decode("utf-8").split("<?xml")[1:]]
+            if len(docs) != len(xmls):
+                raise SignerError(f"xmlsec1 signed {len(docs)} of {len(xmls)} documents")
+            return [doc.rstrip("\n") + "\n" for doc in docs]
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
     def _xmlsec_sign(self, xml: str, key: str, cert: str, node_xpath: str | None = None) -> str:
         fd, path = tempfile.mkstemp(suffix=".xml", dir=self.dir)

@@ -188,7 +188,7 @@ async fn run<S: SettingsStore, D: Directory>(
             return Err(fail(Refusal::new(
                 r.code(),
                 403,
-                format!("policy refused {email}"),
+                format!("policy refused the sign-in ({})", r.code()),
             )))
         }
         Decision::SignIn => false,
