@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Turn bench/results/raw/ (written by bench/run.sh) into ONE markdown table: printed, and
+written to bench/results/latest.md.
+
+    python3 bench/report.py [RAW_DIR] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+IMPL_LABEL = {
+    "native": "native Rust (release, LTO)",
+    "wasm-worker": "wasm on V8 (worker build: opt-level z, wasm-opt -Oz)",
+    "wasm-o3": "wasm on V8 (opt-level 3, no wasm-opt)",
+    "xml-crypto": "xml-crypto on Node, in-process",
+    "xmlsec1-wall": "xmlsec1, one process per signature (wall)",
+    "xmlsec1-repeat": "xmlsec1 `--repeat`, start-up excluded (mean per batch)",
+}
+ORDER = ["native", "wasm-worker", "wasm-o3", "xml-crypto", "xmlsec1-wall", "xmlsec1-repeat"]
+
+
+def read_jsonl(path: str) -> list[dict]:
+    out = []
+    if not os.path.exists(path):
+        return out
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+    return out
+
+
+def fmt_us(us: float | None) -> str:
+    if us is None:
+        return "n/a"
+    if us < 1000:
+        return f"{us:.0f} µs"
+    if us < 100_000:
+        return f"{us / 1000:.2f} ms"
+    return f"{us / 1000:.0f} ms"
+
+
+def fmt_ms(ms: float) -> str:
+    return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+
+
+def ratio(x: float | None, base: float | None) -> str:
+    if x is None or not base:
+        return ""
+    r = x / base
+    return f"{r:.1f}× native" if r < 100 else f"{r:.0f}× native"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("raw", nargs="?", default=os.path.join(HERE, "results", "raw"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
+    a = ap.parse_args()
+    raw = a.raw
+
+    meta = {}
+    if os.path.exists(os.path.join(raw, "meta.json")):
+        with open(os.path.join(raw, "meta.json"), encoding="utf-8") as f:
+            meta = json.load(f)
+    with open(os.path.join(HERE, "inputs", "inputs.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+
+    micro: dict[tuple[str, str], dict] = {}
+    for name in ("native", "wasm", "xmlcrypto", "xmlsec"):
+        for r in read_jsonl(os.path.join(raw, f"{name}.jsonl")):
+            micro[(r["impl"], r["input"])] = r
+    e2e = read_jsonl(os.path.join(raw, "e2e.jsonl"))
+
+    rows = []
+    for inp in manifest["inputs"]:
+        name = inp["name"]
+        desc = f"{name} ({inp['bytes'] / 1024:.1f} KiB, {inp['signatures']} sig)"
+        base = micro.get(("native", name), {}).get("median_us")
+        for impl in ORDER:
+            r = micro.get((impl, name))
+            if r is None:
+                continue
+            n = str(r["n"])
+            if impl == "xmlsec1-repeat":
+                n = f"{r['batches']}×{r['repeat']}"
+            if impl == "xmlsec1-wall" and r.get("processes_per_response", 1) > 1:
+                n += f" ({r['processes_per_response']} proc. each)"
+            rows.append([IMPL_LABEL[impl], desc, n, fmt_us(r["median_us"]), fmt_us(r["p99_us"]),
+                         "1 (baseline)" if impl == "native" else ratio(r["median_us"], base)])
+    st = micro.get(("xmlsec1-startup", "empty file"))
+    if st:
+        rows.append(["xmlsec1 start-up: same command, empty file (fails at parse)", "empty file", str(st["n"]),
+                     fmt_us(st["median_us"]), fmt_us(st["p99_us"]), ""])
+    for r in e2e:
+        rows.append([f"end to end: {r['kind']}, concurrency {r['concurrency']} (latency)",
+                     f"wrangler dev, {'Response+Assertion' if r.get('sign') == 'both' else 'Assertion'} signed",
+                     str(r["n"]), fmt_ms(r["p50_ms"]), fmt_ms(r["p99_ms"]),
+                     f"{r['rps']:.1f} req/s; non-303: {r['non_303']}"
+                     + ("; WORKER RELOADED DURING THE RUN (src/ changed): not a measurement" if r.get("worker_reloads")
+                        else "; 2nd try (the 1st saw a worker reload)" if r.get("attempt", 1) > 1 else "")])
+    bundle = meta.get("bundle_line")
+    if bundle:
+        rows.append([f"worker bundle (scripts/bundle-size.sh): {bundle}", "", "", "", "", ""])
+
+    # Sections that produced nothing: say so in the table rather than leave a silent gap.
+    for step, why in meta.get("failures", {}).items():
+        rows.append([f"NOT MEASURED: {step}", why, "", "", "", ""])
+
+    head = ["what", "input", "n", "median", "p99", "ratio / throughput"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---", "---", "--:", "--:", "--:", "---"]) + "|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    table = "\n".join(lines)
+
+    top = ["# saml-verify benchmark", ""]
+    facts = []
+    for k, label in (("date", "run"), ("git", "tree"), ("cpu", "CPU"), ("loadavg", "load average at start"),
+                     ("versions", "tools"), ("knobs", "settings"), ("total_seconds", "total run time (s)")):
+        if k in meta:
+            facts.append(f"- {label}: {meta[k]}")
+    notes = [
+        "",
+        "median/p99 are nearest-rank over per-call times (per response: all of its signatures). "
+        "Ratios: median of the row / median of native Rust on the same input. "
+        "saml-verify does the whole SAML check (signatures, references, conditions, audience, "
+        "recipient, time window); xml-crypto and xmlsec1 rows are signature checks only. "
+        "See bench/README.md for exactly what each row measures.",
+    ]
+    out = "\n".join(top + facts + ["", table] + notes) + "\n"
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w", encoding="utf-8") as f:
+        f.write(out)
+    print(out, end="")
+
+
+if __name__ == "__main__":
+    main()

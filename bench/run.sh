@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The saml-verify benchmark: builds what it needs, runs every measurement, prints ONE markdown
+# table (also written to bench/results/latest.md). Progress goes to stderr; logs and raw JSON to
+# bench/results/raw/. See bench/README.md.
+#
+#   bash bench/run.sh
+#
+# Knobs (environment):
+#   BENCH_N=2000 BENCH_WARMUP=200 BENCH_MAX_SECONDS=8   in-process timings, per input and implementation
+#   XMLSEC_RUNS=200 XMLSEC_BATCHES=15 XMLSEC_REPEAT=100  xmlsec1 processes / --repeat batches
+#   E2E_LEVELS=1,8,32 E2E_SIGNINS=300 E2E_FIRST=300 E2E_USERS=64 E2E_SIGN=both E2E_SIGNERS=4
+#   SKIP_E2E=1 SKIP_BUNDLE=1 SKIP_WASM_O3=1              leave a part out
+#   WORKER_URL=... SUPPORT_TOKEN=...                      e2e against a running worker instead
+set -uo pipefail
+
+BENCH="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(dirname "$BENCH")"
+RAW="$BENCH/results/raw"
+TARGET="$BENCH/target"
+started=$(date +%s)
+
+BENCH_N="${BENCH_N:-2000}"
+BENCH_WARMUP="${BENCH_WARMUP:-200}"
+BENCH_MAX_SECONDS="${BENCH_MAX_SECONDS:-8}"
+XMLSEC_RUNS="${XMLSEC_RUNS:-200}"
+XMLSEC_BATCHES="${XMLSEC_BATCHES:-15}"
+XMLSEC_REPEAT="${XMLSEC_REPEAT:-100}"
+export E2E_LEVELS="${E2E_LEVELS:-1,8,32}" E2E_SIGNINS="${E2E_SIGNINS:-300}" E2E_FIRST="${E2E_FIRST:-300}"
+export E2E_USERS="${E2E_USERS:-64}" E2E_SIGN="${E2E_SIGN:-both}" E2E_SIGNERS="${E2E_SIGNERS:-4}"
+
+# Profiles come from bench/Cargo.toml only (wrangler's build command sets this one for its own build).
+unset CARGO_PROFILE_RELEASE_OPT_LEVEL CARGO_TARGET_DIR CARGO_BUILD_TARGET
+
+rm -rf "$RAW"
+mkdir -p "$RAW"
+: >"$RAW/failures.tsv"
+
+say() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
+
+# step NAME OUTFILE CMD...: run CMD with stdout to OUTFILE (or /dev/null) and stderr to
+# raw/NAME.log; on failure note it for the table and go on with the next step.
+step() {
+  local name="$1" out="$2"
+  shift 2
+  say "$name"
+  local t0 rc
+  t0=$(date +%s)
+  if [ "$out" = "-" ]; then out=/dev/null; fi
+  "$@" >"$out" 2>"$RAW/$name.log"
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    local why
+    why="$(grep -v '^\s*$' "$RAW/$name.log" | tail -n 1 | cut -c1-160)"
+    printf '%s\texit %s: %s (log: bench/results/raw/%s.log)\n' "$name" "$rc" "$why" "$name" >>"$RAW/failures.tsv"
+    say "  $name FAILED (exit $rc); see $RAW/$name.log"
+  fi
+  say "  $name: $(($(date +%s) - t0)) s"
+  return $rc
+}
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "bench/run.sh: $1 not found ($2)" >&2; exit 2; }; }
+need cargo "Rust toolchain"
+need node "Node.js 20+"
+need npm "npm"
+need python3 "python3"
+need xmlsec1 "apt-get install xmlsec1"
+need openssl "apt-get install openssl"
+need wasm-bindgen "cargo install wasm-bindgen-cli --version 0.2.130"
+
+# ---- inputs (committed; made again only when missing) ------------------------------------------
+if [ ! -f "$BENCH/inputs/inputs.json" ]; then
+  step make-inputs - python3 "$BENCH/make_inputs.py" || exit 1
+fi
+
+# ---- builds, one at a time ----------------------------------------------------------------------
+cd "$BENCH"
+step build-native - cargo build --release -p bench-native --target-dir "$TARGET"
+
+WASM_OPT=""
+if [ -x "$REPO/node_modules/.bin/wasm-opt" ]; then WASM_OPT="$REPO/node_modules/.bin/wasm-opt";
+elif command -v wasm-opt >/dev/null 2>&1; then WASM_OPT="$(command -v wasm-opt)"; fi
+
+build_wasm() { # PROFILE PKGDIR [wasm-opt]
+  local profile="$1" pkg="$2" opt="${3:-}"
+  cargo build --profile "$profile" -p bench-wasm --target wasm32-unknown-unknown --target-dir "$TARGET" || return 1
+  rm -rf "$pkg"
+  wasm-bindgen --target nodejs --out-dir "$pkg" "$TARGET/wasm32-unknown-unknown/$profile/bench_wasm.wasm" || return 1
+  if [ -n "$opt" ]; then
+    if [ -z "$WASM_OPT" ]; then echo "no wasm-opt (run scripts/install.sh): the worker row is NOT wasm-opt'ed" >&2; return 0; fi
+    # The flags worker-build uses for this repo (Cargo.toml wasm-pack profile + worker-build's features).
+    "$WASM_OPT" "$pkg/bench_wasm_bg.wasm" -o "$pkg/opt.wasm" -Oz --strip-debug --strip-producers \
+      --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory \
+      --enable-multivalue --enable-reference-types --enable-exception-handling --debuginfo || return 1
+    mv "$pkg/opt.wasm" "$pkg/bench_wasm_bg.wasm"
+  fi
+}
+step build-wasm-worker - build_wasm worker "$TARGET/wasm-pkg/worker" opt
+if [ "${SKIP_WASM_O3:-0}" != 1 ]; then
+  step build-wasm-o3 - build_wasm release "$TARGET/wasm-pkg/release"
+fi
+
+npm_install() {
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+}
+if [ ! -d node_modules/xml-crypto ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step npm-install - npm_install
+fi
+
+# The worker bundle (wrangler deploy --dry-run builds the worker in the repo's target/): before
+# the timings, so that its build does not run beside them.
+bundle_line=""
+if [ "${SKIP_BUNDLE:-0}" != 1 ]; then
+  say "bundle-size"
+  t0=$(date +%s)
+  ( cd "$REPO" && bash scripts/bundle-size.sh ) >"$RAW/bundle.txt" 2>"$RAW/bundle-size.log"
+  rc=$?
+  bundle_line="$(grep -o 'worker bundle: .*' "$RAW/bundle.txt" | tail -n 1 | sed 's/^worker bundle: //')"
+  if [ -z "$bundle_line" ]; then
+    printf 'bundle-size\texit %s: %s (log: bench/results/raw/bundle-size.log)\n' "$rc" \
+      "$(grep -v '^\s*$' "$RAW/bundle-size.log" | tail -n 1 | cut -c1-160)" >>"$RAW/failures.tsv"
+    say "  bundle-size FAILED (exit $rc); see $RAW/bundle-size.log"
+  elif [ $rc -ne 0 ]; then
+    bundle_line="$bundle_line; $(grep -v '^\s*$' "$RAW/bundle-size.log" | tail -n 1 | cut -c1-120)"
+  fi
+  say "  bundle-size: $(($(date +%s) - t0)) s"
+fi
+
+# ---- in-process timings ------------------------------------------------------------------------
+load_at_start="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+common=(--n "$BENCH_N" --warmup "$BENCH_WARMUP" --max-seconds "$BENCH_MAX_SECONDS")
+step native "$RAW/native.jsonl" "$TARGET/release/bench-native" "$BENCH/inputs" "${common[@]}"
+: >"$RAW/wasm.jsonl"
+step wasm-worker "$RAW/wasm-worker.jsonl" node js/wasm_bench.js --pkg "$TARGET/wasm-pkg/worker" --label wasm-worker "${common[@]}"
+cat "$RAW/wasm-worker.jsonl" >>"$RAW/wasm.jsonl"
+if [ "${SKIP_WASM_O3:-0}" != 1 ]; then
+  step wasm-o3 "$RAW/wasm-o3.jsonl" node js/wasm_bench.js --pkg "$TARGET/wasm-pkg/release" --label wasm-o3 \
+    --only typical-both-sha256 "${common[@]}"
+  cat "$RAW/wasm-o3.jsonl" >>"$RAW/wasm.jsonl"
+fi
+step xml-crypto "$RAW/xmlcrypto.jsonl" node js/xmlcrypto_bench.js "${common[@]}"
+step xmlsec1 "$RAW/xmlsec.jsonl" python3 xmlsec_bench.py --runs "$XMLSEC_RUNS" --batches "$XMLSEC_BATCHES" --repeat "$XMLSEC_REPEAT"
+
+# ---- end to end on wrangler dev ------------------------------------------------------------------
+if [ "${SKIP_E2E:-0}" != 1 ]; then
+  step e2e "$RAW/e2e.jsonl" python3 e2e.py
+fi
+
+# ---- the table ------------------------------------------------------------------------------------
+total=$(($(date +%s) - started))
+export META_BUNDLE="$bundle_line" META_LOAD="$load_at_start" META_TOTAL="$total" META_RAW="$RAW" META_REPO="$REPO"
+export META_KNOBS="BENCH_N=$BENCH_N BENCH_WARMUP=$BENCH_WARMUP BENCH_MAX_SECONDS=$BENCH_MAX_SECONDS XMLSEC_RUNS=$XMLSEC_RUNS XMLSEC_BATCHES=$XMLSEC_BATCHES XMLSEC_REPEAT=$XMLSEC_REPEAT E2E_LEVELS=$E2E_LEVELS E2E_SIGNINS=$E2E_SIGNINS E2E_FIRST=$E2E_FIRST E2E_SIGN=$E2E_SIGN"
+export META_WASM_OPT="${WASM_OPT:-none}"
+python3 - <<'EOF'
+import json, os, platform, subprocess, datetime
+def out(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[0]
+    except Exception:
+        return "?"
+cpu = "?"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip(); break
+except OSError:
+    pass
+repo = os.environ["META_REPO"]
+rev = out(["git", "-C", repo, "rev-parse", "--short", "HEAD"])
+dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--", "crates", "src", "Cargo.toml", "Cargo.lock"],
+                       capture_output=True, text=True).stdout.strip()
+xc = json.load(open(os.path.join(repo, "bench", "node_modules", "xml-crypto", "package.json")))["version"] if os.path.exists(os.path.join(repo, "bench", "node_modules", "xml-crypto", "package.json")) else "?"
+failures = {}
+for line in open(os.path.join(os.environ["META_RAW"], "failures.tsv"), encoding="utf-8"):
+    if "\t" in line:
+        k, v = line.rstrip("\n").split("\t", 1)
+        failures[k] = v
+meta = {
+    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    "git": rev + (" + uncommitted changes in crates/ src/ or Cargo.*" if dirty else ""),
+    "cpu": f"{cpu}, {os.cpu_count()} logical CPUs ({platform.machine()})",
+    "loadavg": os.environ.get("META_LOAD", "?"),
+    "versions": "; ".join([out(["rustc", "--version"]), "node " + out(["node", "--version"]), out(["xmlsec1", "--version"]),
+                           "xml-crypto " + xc, out(["wasm-bindgen", "--version"]),
+                           "wasm-opt: " + (out([os.environ["META_WASM_OPT"], "--version"]) if os.environ["META_WASM_OPT"] != "none" else "none")]),
+    "knobs": os.environ.get("META_KNOBS", ""),
+    "total_seconds": int(os.environ.get("META_TOTAL", "0")),
+    "bundle_line": os.environ.get("META_BUNDLE", ""),
+    "failures": failures,
+}
+json.dump(meta, open(os.path.join(os.environ["META_RAW"], "meta.json"), "w"), indent=2)
+EOF
+python3 "$BENCH/report.py" "$RAW" --out "$BENCH/results/latest.md"
+say "done in ${total} s"
