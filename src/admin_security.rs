@@ -12,7 +12,7 @@ use worker::{Method, Request, Response};
 use crate::admin::{
     denied, error, field_error, open, reply, settings_of, store_error, with_endpoints, Ctx,
 };
-use crate::{new_reference, now, public_origin, read_body, web, RouteContext};
+use crate::{now, public_origin, read_body, web, RouteContext};
 
 /// Largest IdP metadata document fetched or accepted (bytes).
 const MAX_METADATA_BYTES: usize = 256 << 10;
@@ -54,8 +54,15 @@ pub async fn resolve_metadata(change: &mut SecurityChange, origin: &str) -> Resu
     if xml.len() > MAX_METADATA_BYTES {
         return Err(bad(field, "metadata over 256 KiB".into()));
     }
-    let md =
-        saml_verify::metadata::parse_idp_metadata(&xml).map_err(|e| bad(field, e.to_string()))?;
+    let md = saml_verify::metadata::parse_idp_metadata(&xml).map_err(|e| {
+        // Fetched content is not echoed back: only pasted metadata gets the parser's reason.
+        let reason = if field == "idp_metadata_url" {
+            "the URL did not return IdP metadata".to_owned()
+        } else {
+            e.to_string()
+        };
+        bad(field, reason)
+    })?;
     change.idp_entity_id = Some(md.entity_id.clone());
     change.idp_certificates = Some(
         md.signing_keys
@@ -69,16 +76,35 @@ pub async fn resolve_metadata(change: &mut SecurityChange, origin: &str) -> Resu
     Ok(())
 }
 
+/// GET the metadata: no redirects (each hop would escape the scheme check), at most
+/// [`MAX_METADATA_BYTES`] read, and errors that say nothing of what the URL returned.
 async fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    let req = Request::new(url, Method::Get).map_err(|e| e.to_string())?;
+    use futures_util::StreamExt;
+    let mut init = worker::RequestInit::new();
+    init.with_method(Method::Get)
+        .with_redirect(worker::RequestRedirect::Manual);
+    let req = Request::new_with_init(url, &init).map_err(|_| "not a fetchable URL".to_owned())?;
     let mut resp = worker::Fetch::Request(req)
         .send()
         .await
-        .map_err(|e| format!("fetch failed: {e}"))?;
+        .map_err(|_| "the URL could not be fetched".to_owned())?;
     if resp.status_code() != 200 {
-        return Err(format!("the URL answered {}", resp.status_code()));
+        return Err(format!(
+            "the URL answered {} (redirects are not followed)",
+            resp.status_code()
+        ));
     }
-    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    let mut stream = resp
+        .stream()
+        .map_err(|_| "the URL sent no body".to_owned())?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| "the body could not be read".to_owned())?;
+        if body.len() + chunk.len() > MAX_METADATA_BYTES {
+            return Err("metadata over 256 KiB".into());
+        }
+        body.extend_from_slice(&chunk);
+    }
     Ok(body)
 }
 
@@ -141,16 +167,13 @@ pub async fn create_token(req: Request, ctx: RouteContext) -> worker::Result<Res
     if let Err(resp) = settings_of(&c).await {
         return resp;
     }
-    let (id, secret) = (
-        new_reference(),
-        format!(
-            "{}{}{}{}",
-            new_reference(),
-            new_reference(),
-            new_reference(),
-            new_reference()
-        ),
-    );
+    let (Some(id), Some(secret)) = (crate::secret_hex(8), crate::secret_hex(32)) else {
+        return error(
+            503,
+            "random_unavailable",
+            "no secure random source; nothing was created",
+        );
+    };
     if let Err(e) = c
         .dir
         .insert_token(&c.company, &id, &jit::tokens::hash(&secret), now())

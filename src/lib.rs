@@ -174,11 +174,15 @@ pub(crate) fn now() -> Timestamp {
 
 /// A random reference ID for a person to quote to support.
 pub(crate) fn new_reference() -> String {
-    let mut b = [0u8; 8];
-    if getrandom::getrandom(&mut b).is_err() {
-        b = (Date::now().as_millis()).to_be_bytes();
-    }
-    web::hex_id(&b)
+    secret_hex(8).unwrap_or_else(|| web::hex_id(&Date::now().as_millis().to_be_bytes()))
+}
+
+/// `n` random bytes from the platform CSPRNG as hex, or None when it fails: secrets (admin
+/// tokens, AuthnRequest IDs) then fail closed instead of falling back to anything guessable.
+pub(crate) fn secret_hex(n: usize) -> Option<String> {
+    let mut b = vec![0u8; n];
+    getrandom::getrandom(&mut b).ok()?;
+    Some(web::hex_id(&b))
 }
 
 /// One structured log line. Never holds a secret or assertion content: codes, IDs, detail.

@@ -277,7 +277,9 @@ pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Respons
     let Some(sso) = settings.saml.idp_sso_url.clone() else {
         return refuse("idp_sso_url_missing", 503, lang);
     };
-    let id = format!("_{}{}", new_reference(), new_reference());
+    let Some(id) = crate::secret_hex(16).map(|h| format!("_{h}")) else {
+        return refuse("random_unavailable", 503, lang);
+    };
     let t0 = now();
     if db
         .store_request(&company, &id, t0.plus_seconds(REQUEST_TTL_SECONDS))

@@ -98,7 +98,7 @@ class EncryptedAssertionTest(unittest.TestCase):
 
     def test_unsigned_encrypted_assertion_is_refused(self):
         r = W.post_acs(COMPANY, encrypt(self.response(JON, sign="none")), accept_json=True)
-        self.assertEqual((r.status, r.json()["error"]), (403, "signature_missing"))
+        self.assertEqual((r.status, r.json()["error"]), (403, "decryption_failed"))
 
     def test_tampered_ciphertext_is_one_opaque_error(self):
         xml = encrypt(self.response(JON, sign="assertion"))

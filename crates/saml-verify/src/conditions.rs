@@ -56,7 +56,16 @@ pub(crate) fn check(
     if let Some(t) = a.not_on_or_after {
         not_after(t, now, skew)?;
     }
-    let bearer_end = check_bearer(&a.confirmations, trust, now, skew)?;
+    check_bearer(&a.confirmations, trust, now, skew)?;
+    // The replay cache must hold the ID as long as ANY bearer confirmation could still be
+    // presented, not only the one that was checked first.
+    let bearer_end = a
+        .confirmations
+        .iter()
+        .filter(|c| c.method == BEARER)
+        .filter_map(|c| c.not_on_or_after)
+        .max()
+        .unwrap_or(now);
     if !a.has_authn_statement {
         return Err(Error::AuthnStatementMissing);
     }

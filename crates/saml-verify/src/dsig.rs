@@ -13,6 +13,9 @@ use crate::xml::c14n::canonicalize;
 use crate::xml::{Document, Element, NodeId};
 use crate::{Error, Trust};
 
+/// Most distinct prefixes accepted in an InclusiveNamespaces PrefixList.
+const MAX_INCLUSIVE_PREFIXES: usize = 32;
+
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
 /// Hash functions allowed in SignatureMethod and DigestMethod.
@@ -118,7 +121,17 @@ fn inclusive_prefixes(doc: &Document, id: NodeId) -> Result<Vec<String>, Error> 
             });
         }
         let list = e.attr("PrefixList").unwrap_or("");
-        prefixes.extend(list.split_ascii_whitespace().map(str::to_owned));
+        for p in list.split_ascii_whitespace() {
+            if !prefixes.iter().any(|q| q == p) {
+                prefixes.push(p.to_owned());
+            }
+        }
+        // c14n walks the list at every element: keep it small (real IdPs list one or two).
+        if prefixes.len() > MAX_INCLUSIVE_PREFIXES {
+            return Err(Error::sig_malformed(
+                "InclusiveNamespaces PrefixList is too long",
+            ));
+        }
     }
     Ok(prefixes)
 }

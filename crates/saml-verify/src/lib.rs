@@ -277,6 +277,7 @@ fn decrypted_fields(
     resp_doc: Option<&Document>,
     trust: &Trust,
 ) -> Result<(assertion::AssertionFields, bool), Error> {
+    let ea_original = ea;
     let (src, ea) = match resp_doc {
         Some(d) => match the_assertion(d, d.root())? {
             Located::Encrypted(e) => (d, e),
@@ -285,43 +286,55 @@ fn decrypted_fields(
         None => (doc, ea),
     };
     let plaintext = xenc::decrypt(src, ea, &trust.sp_keys)?;
-    let wrapped = wrap_in_scope(src, ea, &plaintext);
-    // Any failure to read the plaintext is a decryption failure too: one code for all.
-    let inner =
-        xml::parse(wrapped.as_bytes(), Limits::default()).map_err(|_| Error::DecryptionFailed)?;
-    let kids: Vec<NodeId> = inner.child_elements(inner.root()).map(|(n, _)| n).collect();
-    let a = match kids.as_slice() {
-        [a] if inner
-            .element(*a)
-            .is_some_and(|e| e.is(ns::SAML, "Assertion")) =>
-        {
-            *a
+    // Namespace context from the received tree: exclusive c14n drops declarations the
+    // EncryptedAssertion itself does not use, but the plaintext may rely on them.
+    let scope_doc = if resp_doc.is_some() { doc } else { src };
+    let scope_at = if resp_doc.is_some() { ea_original } else { ea };
+    let read = || -> Result<(assertion::AssertionFields, bool), Error> {
+        let text = std::str::from_utf8(&plaintext).map_err(|_| Error::DecryptionFailed)?;
+        let wrapped = wrap_in_scope(scope_doc, scope_at, text);
+        let inner = xml::parse(wrapped.as_bytes(), Limits::default())
+            .map_err(|_| Error::DecryptionFailed)?;
+        let kids: Vec<NodeId> = inner.child_elements(inner.root()).map(|(n, _)| n).collect();
+        let a = match kids.as_slice() {
+            [a] if inner
+                .element(*a)
+                .is_some_and(|e| e.is(ns::SAML, "Assertion")) =>
+            {
+                *a
+            }
+            _ => return Err(Error::DecryptionFailed),
+        };
+        let count = the_assertion_count(&inner, a);
+        if count != 1 {
+            return Err(Error::MultipleAssertions { count });
         }
-        _ => return Err(Error::DecryptionFailed),
+        // With the Assertion as the root, its own signature lands in the first slot.
+        let (asrt_sig, _) = signatures(&inner, a, None)?;
+        match asrt_sig {
+            Some(sig) => {
+                let bytes = dsig::verify(&inner, &sig, trust)?;
+                let d = reparse(&bytes)?;
+                Ok((assertion::assertion_fields(&d, d.root())?, true))
+            }
+            None if resp_doc.is_some() => Ok((assertion::assertion_fields(&inner, a)?, false)),
+            None => Err(Error::SignatureMissing),
+        }
     };
-    if the_assertion_count(&inner, a) != 1 {
-        return Err(Error::MultipleAssertions {
-            count: the_assertion_count(&inner, a),
-        });
-    }
-    // With the Assertion as the root, its own signature lands in the first slot.
-    let (asrt_sig, _) = signatures(&inner, a, None)?;
-    match asrt_sig {
-        Some(sig) => {
-            let bytes = dsig::verify(&inner, &sig, trust)?;
-            let d = reparse(&bytes)?;
-            Ok((assertion::assertion_fields(&d, d.root())?, true))
-        }
-        None if resp_doc.is_some() => Ok((assertion::assertion_fields(&inner, a)?, false)),
-        None => Err(Error::SignatureMissing),
+    match (read(), resp_doc) {
+        (Ok(r), _) => Ok(r),
+        (Err(e), Some(_)) => Err(e),
+        // Ciphertext no verified signature covers: any failure up to a verified assertion is
+        // the one decryption error, or the codes would tell an attacker whether a forged CBC
+        // ciphertext decrypted to well-formed XML (a padding/format oracle).
+        (Err(_), None) => Err(Error::DecryptionFailed),
     }
 }
 
 /// The decrypted Assertion inside an element that declares the namespaces in scope at the
 /// EncryptedAssertion (XML Enc §4.5: the plaintext is processed in its context).
-fn wrap_in_scope(doc: &Document, at: NodeId, plaintext: &[u8]) -> String {
-    let body = String::from_utf8_lossy(plaintext);
-    let body = body.trim_start_matches('\u{feff}').trim_start();
+fn wrap_in_scope(doc: &Document, at: NodeId, plaintext: &str) -> String {
+    let body = plaintext.trim_start_matches('\u{feff}').trim_start();
     let body = if body.starts_with("<?xml") {
         body.split_once("?>").map_or(body, |(_, r)| r)
     } else {

@@ -21,6 +21,9 @@ use crate::ns::DSIG;
 use crate::xml::{Document, Element, NodeId};
 use crate::Error;
 
+/// Most EncryptedKey elements tried for one EncryptedData (real IdPs send one).
+const MAX_ENCRYPTED_KEYS: usize = 4;
+
 pub(crate) const XENC: &str = "http://www.w3.org/2001/04/xmlenc#";
 const XENC11: &str = "http://www.w3.org/2009/xmlenc11#";
 
@@ -215,8 +218,13 @@ pub(crate) fn decrypt(
         Cipher::Cbc(n) | Cipher::Gcm(n) => n,
     };
     let data = cipher_value(doc, ed).ok_or(Error::DecryptionFailed)?;
+    let candidates = encrypted_keys(doc, ea, ed);
+    // Each candidate costs an RSA private-key operation per SP key: cap them before any.
+    if candidates.len() > MAX_ENCRYPTED_KEYS {
+        return Err(Error::DecryptionFailed);
+    }
     let mut content_key: Option<Vec<u8>> = None;
-    for ek in encrypted_keys(doc, ea, ed) {
+    for ek in candidates {
         let (digest, mgf) = key_transport(doc, ek)?;
         let Some(wrapped) = cipher_value(doc, ek) else {
             continue;

@@ -20,6 +20,8 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most attributes (declarations included) on one element.
     pub max_attributes: usize,
+    /// Most namespace bindings in scope at once (all open elements' declarations).
+    pub max_namespaces_in_scope: usize,
 }
 
 impl Default for Limits {
@@ -27,6 +29,7 @@ impl Default for Limits {
         Limits {
             max_depth: 128,
             max_attributes: 256,
+            max_namespaces_in_scope: 512,
         }
     }
 }
@@ -215,6 +218,10 @@ impl Parser {
         let (ns_decls, raw_attrs) = self.read_attributes(s)?;
         self.scope_marks.push(self.scopes.len());
         self.scopes.extend(ns_decls.iter().cloned());
+        // Prefix resolution scans the bindings in scope: bound their number.
+        if self.scopes.len() > self.limits.max_namespaces_in_scope {
+            return Err(Error::malformed("too many namespace declarations in scope"));
+        }
 
         let (prefix, local) = split_qname(&utf8(s.name().as_ref())?)?;
         let ns = self.resolve(&prefix)?;
@@ -471,6 +478,14 @@ mod tests {
             assert_eq!(code(bad), "xml_malformed", "{bad}");
         }
         assert!(p("<é-1.x_y xmlns:p=\"u\" p:a·b=\"1\"/>").is_ok());
+        // Prefix resolution is bounded: at most 512 bindings in scope.
+        let decls: String = (0..200).map(|i| format!(" xmlns:p{i}=\"u\"")).collect();
+        let nested = format!(
+            "<a{decls}><b{}><c{}/></b></a>",
+            decls.replace("xmlns:p", "xmlns:q"),
+            decls.replace("xmlns:p", "xmlns:r")
+        );
+        assert_eq!(code(&nested), "xml_malformed");
         assert_eq!(code(""), "xml_malformed");
         let deep = "<a>".repeat(200) + &"</a>".repeat(200);
         assert_eq!(code(&deep), "depth_exceeded");

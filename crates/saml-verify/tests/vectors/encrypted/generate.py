@@ -648,8 +648,10 @@ def gen_negative(pos):
     if dec is None or b"Signature" in dec or py_decrypt(enc, "sp") != plain:
         die("unsigned.xml: bad base")
     add("unsigned.xml", "A well-formed aes256-cbc + rsa-oaep-mgf1p EncryptedAssertion that "
-        "decrypts fine, but neither the decrypted Assertion nor the Response is signed.",
-        settings(), err("signature_missing"))
+        "decrypts fine, but neither the decrypted Assertion nor the Response is signed. "
+        "With no verified signature over the ciphertext, every failure after decryption is "
+        "the one opaque decryption_failed (no format oracle).",
+        settings(), err("decryption_failed"))
 
     # --- rsa-1_5 key transport ---
     data, plain, aid, _ = build("enc-rsa-1_5")
