@@ -12,6 +12,8 @@ use crate::Error;
 /// Response-level fields (SAML core §3.2.2).
 #[derive(Debug, Default)]
 pub(crate) struct ResponseFields {
+    /// Read from the verified bytes of a signed Response (else from the received tree).
+    pub signed: bool,
     pub destination: Option<String>,
     pub in_response_to: Option<String>,
     pub issuer: Option<String>,
@@ -72,6 +74,7 @@ fn attr(doc: &Document, id: NodeId, name: &str) -> Option<String> {
 /// Read the Response's own fields (SAML core §3.2.2).
 pub(crate) fn response_fields(doc: &Document, response: NodeId) -> ResponseFields {
     ResponseFields {
+        signed: false,
         destination: attr(doc, response, "Destination"),
         in_response_to: attr(doc, response, "InResponseTo"),
         issuer: doc

@@ -116,11 +116,20 @@ fn check_in_response_to(
         )
         .collect();
     let first = present.first().map(|s| s.to_string());
-    let ok = match expected {
-        InResponseTo::Unsolicited => present.is_empty(),
-        InResponseTo::Expected(x) => !present.is_empty() && present.iter().all(|p| p.as_str() == x),
-        InResponseTo::CallerChecks => present.iter().all(|p| Some(p.as_str()) == first.as_deref()),
-    };
+    // Whether sign-in is SP- or IdP-initiated decides provisioning, so it is decided from signed
+    // data only: an InResponseTo that appears only on an unsigned Response is refused.
+    let signed = (r.signed && r.in_response_to.is_some())
+        || a.confirmations.iter().any(|c| c.in_response_to.is_some());
+    let ok = (signed || present.is_empty())
+        && match expected {
+            InResponseTo::Unsolicited => present.is_empty(),
+            InResponseTo::Expected(x) => {
+                !present.is_empty() && present.iter().all(|p| p.as_str() == x)
+            }
+            InResponseTo::CallerChecks => {
+                present.iter().all(|p| Some(p.as_str()) == first.as_deref())
+            }
+        };
     if ok {
         return Ok(first);
     }

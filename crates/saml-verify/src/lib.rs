@@ -229,7 +229,10 @@ fn verify_document(
     // From here on, read only what was verified: re-parse the canonical signed bytes.
     let resp_doc = resp_signed.as_deref().map(reparse).transpose()?;
     let resp_fields = match &resp_doc {
-        Some(d) => assertion::response_fields(d, d.root()),
+        Some(d) => assertion::ResponseFields {
+            signed: true,
+            ..assertion::response_fields(d, d.root())
+        },
         None => assertion::response_fields(doc, root),
     };
     let (fields, assertion_signed) = match located {

@@ -183,3 +183,33 @@ fn c14n_matches_xmllint() {
         "compared {compared}, skipped {duplicate_ids}"
     );
 }
+
+/// SP- versus IdP-initiated decides provisioning, so it is read from signed data only: an
+/// InResponseTo added to the unsigned Response around an IdP-initiated signed assertion is
+/// refused, and an IdP-initiated one stays IdP-initiated.
+#[test]
+fn in_response_to_only_on_an_unsigned_response_is_refused() {
+    let base = dir();
+    let xml =
+        String::from_utf8(std::fs::read(base.join("valid/generic-assertion-signed.xml")).unwrap())
+            .unwrap();
+    let settings: Value = serde_json::json!({
+        "idp_entity_id": "https://idp.example.org/saml2/metadata",
+        "sp_entity_id": "https://sp.example.com/saml/acme/metadata",
+        "acs_url": "https://sp.example.com/saml/acme/acs",
+        "certs": ["keys/idp.crt"], "allow_sha1": false, "skew_seconds": 180,
+    });
+    let trust = trust(&base, &settings);
+    let now = Timestamp::parse("2026-01-01T00:01:00Z").unwrap();
+    let caller = saml_verify::InResponseTo::CallerChecks;
+    let v = saml_verify::verify_with(xml.as_bytes(), &trust, now, caller).unwrap();
+    assert_eq!(v.in_response_to, None);
+    let forged = xml.replacen(
+        "<samlp:Response ",
+        "<samlp:Response InResponseTo=\"_pending\" ",
+        1,
+    );
+    assert_ne!(forged, xml);
+    let err = saml_verify::verify_with(forged.as_bytes(), &trust, now, caller).unwrap_err();
+    assert_eq!(err.code(), "in_response_to_mismatch");
+}

@@ -152,6 +152,9 @@ impl Parser {
                 }
                 Ok(())
             }
+            Event::Decl(_) if self.seen_root || !self.doc.nodes.is_empty() => {
+                Err(Error::malformed("misplaced XML declaration"))
+            }
             Event::Decl(d) => {
                 if let Some(Ok(enc)) = d.encoding() {
                     let enc = utf8(&enc)?;
@@ -293,6 +296,9 @@ impl Parser {
             if key == "xmlns" {
                 decls.push((String::new(), value));
             } else if let Some(p) = key.strip_prefix("xmlns:") {
+                if !is_ncname(p) {
+                    return Err(Error::malformed(format!("bad namespace prefix {p:?}")));
+                }
                 if value.is_empty() {
                     return Err(Error::malformed(format!("prefix {p} bound to empty URI")));
                 }
@@ -463,6 +469,8 @@ mod tests {
         assert_eq!(code("<r/><r/>"), "xml_malformed");
         assert_eq!(code("<r>&#0;</r>"), "xml_malformed");
         assert_eq!(code("<r>\u{1}</r>"), "xml_malformed");
+        assert_eq!(code("<r xmlns:=\"u\"/>"), "xml_malformed");
+        assert_eq!(code("<r xmlns:1p=\"u\"/>"), "xml_malformed");
         // Names must be XML Names (found by fuzzing: c14n wrote them back unparsable).
         for bad in [
             "<<//>",
