@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wrangler-env.sh
 # Issue #5 targets 250 KiB; with the admin pages, tokens and SP-initiated sign-in the bundle is
-# about 279 KiB (README "Performance"). This guard stops further growth.
+# about 287 KiB (README "Performance"). This guard stops further growth.
 BUDGET_KIB="${BUDGET_KIB:-290}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
