@@ -64,10 +64,10 @@ pub fn tree_eq(
             .iter()
             .map(|x| {
                 (
-                    x.ns.clone(),
-                    x.local.clone(),
-                    x.prefix.clone(),
-                    x.value.clone(),
+                    x.ns.to_string(),
+                    x.local.to_owned(),
+                    x.prefix.to_owned(),
+                    x.value.to_string(),
                 )
             })
             .collect();
@@ -169,7 +169,7 @@ pub fn check_document(doc: &Document) {
                             e.ns_decls
                                 .iter()
                                 .filter(|(p, _)| !p.is_empty())
-                                .map(|(p, _)| p.clone()),
+                                .map(|(p, _)| p.to_string()),
                         );
                     }
                     cur = doc.parent(n);
@@ -567,11 +567,11 @@ pub fn is_ncname(s: &str) -> bool {
 pub fn has_invalid_name(doc: &Document) -> bool {
     doc.descendants(doc.root()).into_iter().any(|n| {
         doc.element(n).is_some_and(|e| {
-            (!e.prefix.is_empty() && !is_ncname(&e.prefix))
-                || !is_ncname(&e.local)
-                || e.attrs.iter().any(|a| {
-                    (!a.prefix.is_empty() && !is_ncname(&a.prefix)) || !is_ncname(&a.local)
-                })
+            (!e.prefix.is_empty() && !is_ncname(e.prefix))
+                || !is_ncname(e.local)
+                || e.attrs
+                    .iter()
+                    .any(|a| (!a.prefix.is_empty() && !is_ncname(a.prefix)) || !is_ncname(a.local))
                 || e.ns_decls
                     .iter()
                     .any(|(p, _)| !p.is_empty() && !is_ncname(p))

@@ -176,7 +176,7 @@ fn read_conditions(doc: &Document, a: NodeId, f: &mut AssertionFields) -> Result
     f.not_before = time_attr(doc, c, "NotBefore")?;
     f.not_on_or_after = time_attr(doc, c, "NotOnOrAfter")?;
     for (id, e) in doc.child_elements(c) {
-        match (e.ns.as_str(), e.local.as_str()) {
+        match (&*e.ns, e.local) {
             (SAML, "AudienceRestriction") => f.audience_restrictions.push(
                 doc.children_named(id, SAML, "Audience")
                     .map(|x| trimmed_text(doc, x))

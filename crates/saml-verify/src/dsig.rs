@@ -86,26 +86,29 @@ pub(crate) struct Signature {
 }
 
 /// Element children of `id`, refusing stray text (XML-DSig elements have element content).
-fn elements(doc: &Document, id: NodeId) -> Result<Vec<(NodeId, &Element)>, Error> {
+fn elements<'d, 'a>(
+    doc: &'d Document<'a>,
+    id: NodeId,
+) -> Result<Vec<(NodeId, &'d Element<'a>)>, Error> {
     if doc.has_non_space_text(id) {
-        let name = doc.element(id).map(|e| e.local.clone()).unwrap_or_default();
+        let name = doc.element(id).map(|e| e.local).unwrap_or_default();
         return Err(Error::sig_malformed(format!("text inside ds:{name}")));
     }
     Ok(doc.child_elements(id).collect())
 }
 
-fn expect<'d>(
-    list: &[(NodeId, &'d Element)],
+fn expect<'d, 'a>(
+    list: &[(NodeId, &'d Element<'a>)],
     i: usize,
     local: &str,
-) -> Result<(NodeId, &'d Element), Error> {
+) -> Result<(NodeId, &'d Element<'a>), Error> {
     match list.get(i) {
         Some(&(id, e)) if e.is(DSIG, local) => Ok((id, e)),
         _ => Err(Error::sig_malformed(format!("expected ds:{local}"))),
     }
 }
 
-fn algorithm(e: &Element) -> Result<&str, Error> {
+fn algorithm<'e>(e: &'e Element<'_>) -> Result<&'e str, Error> {
     e.attr("Algorithm")
         .ok_or_else(|| Error::sig_malformed(format!("ds:{} without Algorithm", e.local)))
 }

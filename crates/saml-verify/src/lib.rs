@@ -238,15 +238,18 @@ fn verify_document(
     let (fields, assertion_signed) = match located {
         Located::Plain(_) => {
             let asrt_signed = asrt_sig.map(|s| dsig::verify(doc, &s, trust)).transpose()?;
-            let fields = match (&asrt_signed, &resp_doc) {
-                (Some(bytes), _) => {
-                    let d = reparse(bytes)?;
-                    assertion::assertion_fields(&d, d.root())?
-                }
-                (None, Some(d)) => match the_assertion(d, d.root())? {
+            // A signed Response covers the whole assertion (its enveloped-signature transform
+            // removes only the Response's own Signature), so its verified bytes serve for both
+            // and the assertion's are parsed only when the Response is unsigned.
+            let fields = match (&resp_doc, &asrt_signed) {
+                (Some(d), _) => match the_assertion(d, d.root())? {
                     Located::Plain(a) => assertion::assertion_fields(d, a)?,
                     Located::Encrypted(_) => return Err(Error::SignatureMissing),
                 },
+                (None, Some(bytes)) => {
+                    let d = reparse(bytes)?;
+                    assertion::assertion_fields(&d, d.root())?
+                }
                 (None, None) => return Err(Error::SignatureMissing),
             };
             (fields, asrt_signed.is_some())
@@ -343,13 +346,13 @@ fn wrap_in_scope(doc: &Document, at: NodeId, plaintext: &str) -> String {
     } else {
         body
     };
-    let mut scope: Vec<(String, String)> = Vec::new();
+    let mut scope: Vec<(&str, &str)> = Vec::new();
     let mut cur = Some(at);
     while let Some(n) = cur {
         if let Some(e) = doc.element(n) {
             for (p, u) in &e.ns_decls {
                 if !scope.iter().any(|(q, _)| q == p) {
-                    scope.push((p.clone(), u.clone()));
+                    scope.push((p, u));
                 }
             }
         }
@@ -384,7 +387,7 @@ fn the_assertion_count(doc: &Document, root: NodeId) -> usize {
         .count()
 }
 
-fn reparse(bytes: &[u8]) -> Result<Document, Error> {
+fn reparse(bytes: &[u8]) -> Result<Document<'_>, Error> {
     xml::parse(bytes, Limits::default())
 }
 
@@ -438,7 +441,7 @@ fn signatures(
         } else {
             let parent = parent
                 .and_then(|p| doc.element(p))
-                .map(|e| e.local.clone())
+                .map(|e| e.local.to_owned())
                 .unwrap_or_default();
             return Err(Error::SignatureMisplaced { parent });
         };

@@ -127,7 +127,7 @@ fn unsupported(uri: &str) -> Error {
     }
 }
 
-fn algorithm(doc: &Document, id: NodeId) -> Option<(NodeId, &str)> {
+fn algorithm<'d>(doc: &'d Document<'_>, id: NodeId) -> Option<(NodeId, &'d str)> {
     let m = doc.first_child(id, XENC, "EncryptionMethod")?;
     Some((m, doc.element(m)?.attr("Algorithm")?))
 }

@@ -9,7 +9,7 @@
 //! ordering of namespace declarations and attributes, and empty-element expansion follow
 //! Canonical XML 1.0 §2.3.
 
-use super::{Document, NodeId, NodeKind, XML_NS};
+use super::{Attribute, Document, Element, NodeId, NodeKind, XML_NS};
 
 /// Where canonical bytes go.
 pub trait Sink {
@@ -46,23 +46,21 @@ pub fn canonicalize<S: Sink>(
         exclude,
         inclusive: inclusive_prefixes
             .iter()
-            .map(|p| {
-                if p == "#default" {
-                    String::new()
-                } else {
-                    p.clone()
-                }
-            })
+            .map(|p| if p == "#default" { "" } else { p.as_str() })
             .collect(),
         in_scope: ancestor_scope(doc, apex),
         rendered: Vec::new(),
+        wanted: Vec::new(),
         out,
     };
     c.node(apex);
 }
 
+/// A namespace binding (prefix, URI), borrowed from the document.
+type Binding<'a> = (&'a str, &'a str);
+
 /// The namespace bindings in scope at `id`'s parent, outermost first.
-fn ancestor_scope(doc: &Document, id: NodeId) -> Vec<(String, String)> {
+fn ancestor_scope<'a>(doc: &'a Document<'_>, id: NodeId) -> Vec<Binding<'a>> {
     let mut chain = Vec::new();
     let mut cur = doc.parent(id);
     while let Some(n) = cur {
@@ -72,33 +70,36 @@ fn ancestor_scope(doc: &Document, id: NodeId) -> Vec<(String, String)> {
     let mut scope = Vec::new();
     for n in chain.into_iter().rev() {
         if let Some(e) = doc.element(n) {
-            scope.extend(e.ns_decls.iter().cloned());
+            scope.extend(e.ns_decls.iter().map(|(p, u)| (*p, &**u)));
         }
     }
     scope
 }
 
-struct Canon<'a, S: Sink> {
-    doc: &'a Document,
+struct Canon<'a, 'o, S: Sink> {
+    doc: &'a Document<'a>,
     exclude: Option<NodeId>,
-    inclusive: Vec<String>,
+    inclusive: Vec<&'a str>,
     /// Every binding in scope (document order), innermost last.
-    in_scope: Vec<(String, String)>,
+    in_scope: Vec<Binding<'a>>,
     /// Bindings rendered by output ancestors, innermost last.
-    rendered: Vec<(String, String)>,
-    out: &'a mut S,
+    rendered: Vec<Binding<'a>>,
+    /// Scratch list of the current element's candidate bindings (kept to reuse its allocation).
+    wanted: Vec<Binding<'a>>,
+    out: &'o mut S,
 }
 
-impl<S: Sink> Canon<'_, S> {
+impl<'a, S: Sink> Canon<'a, '_, S> {
     fn node(&mut self, id: NodeId) {
         if Some(id) == self.exclude {
             return;
         }
-        let Some(node) = self.doc.nodes.get(id) else {
+        let doc = self.doc;
+        let Some(node) = doc.nodes.get(id) else {
             return;
         };
         match &node.kind {
-            NodeKind::Element(_) => self.element(id),
+            NodeKind::Element(e) => self.element(e),
             NodeKind::Text(t) => escape_text(t, self.out),
             NodeKind::Comment => {}
             NodeKind::Pi { target, data } => {
@@ -113,57 +114,64 @@ impl<S: Sink> Canon<'_, S> {
         }
     }
 
-    fn lookup<'v>(list: &'v [(String, String)], prefix: &str) -> Option<&'v str> {
+    fn lookup(list: &[Binding<'a>], prefix: &str) -> Option<&'a str> {
         list.iter()
             .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, u)| u.as_str())
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, u)| *u)
     }
 
-    fn element(&mut self, id: NodeId) {
-        let Some(e) = self.doc.element(id) else {
-            return;
-        };
-        let scope_mark = self.in_scope.len();
-        self.in_scope.extend(e.ns_decls.iter().cloned());
-        let rendered_mark = self.rendered.len();
-
-        // Candidate prefixes: visibly utilized (Exc-C14N §3), then the inclusive list.
-        let mut wanted: Vec<(String, String)> = Vec::new();
-        let want = |p: &str, uri: &str, wanted: &mut Vec<(String, String)>| {
-            if !wanted.iter().any(|(q, _)| q == p) {
-                wanted.push((p.to_owned(), uri.to_owned()));
+    /// The namespace declarations `e` outputs, sorted by prefix (Exc-C14N §3; C14N 1.0 §2.3):
+    /// candidates are the visibly utilized prefixes, then the inclusive list; a candidate is
+    /// output unless an output ancestor already rendered it with the same URI.
+    fn declarations(&mut self, e: &'a Element<'a>) -> usize {
+        let mut wanted = std::mem::take(&mut self.wanted);
+        wanted.clear();
+        let mut want = |p: &'a str, uri: &'a str| {
+            if !wanted.iter().any(|(q, _)| *q == p) {
+                wanted.push((p, uri));
             }
         };
-        want(&e.prefix, &e.ns, &mut wanted);
+        want(e.prefix, &e.ns);
         for a in &e.attrs {
             if !a.prefix.is_empty() && a.prefix != "xml" {
-                want(&a.prefix, &a.ns, &mut wanted);
+                want(a.prefix, &a.ns);
             }
         }
-        for p in &self.inclusive {
+        for &p in &self.inclusive {
             if let Some(uri) = Self::lookup(&self.in_scope, p) {
-                want(p, uri, &mut wanted);
+                want(p, uri);
             }
         }
-        let mut decls: Vec<(String, String)> = wanted
-            .into_iter()
-            .filter(|(p, uri)| {
-                if p == "xml" && uri == XML_NS {
-                    return false;
-                }
-                match Self::lookup(&self.rendered, p) {
+        let mark = self.rendered.len();
+        for &(p, uri) in &wanted {
+            let output = if p == "xml" && uri == XML_NS {
+                false
+            } else {
+                match Self::lookup(&self.rendered[..mark], p) {
                     Some(r) => r != uri,
                     // An empty default namespace needs no declaration unless one was rendered.
                     None => !(p.is_empty() && uri.is_empty()),
                 }
-            })
-            .collect();
-        decls.sort_by(|a, b| a.0.cmp(&b.0));
+            };
+            if output {
+                self.rendered.push((p, uri));
+            }
+        }
+        self.wanted = wanted;
+        self.rendered[mark..].sort_unstable_by(|a, b| a.0.cmp(b.0));
+        mark
+    }
+
+    fn element(&mut self, e: &'a Element<'a>) {
+        let scope_mark = self.in_scope.len();
+        self.in_scope
+            .extend(e.ns_decls.iter().map(|(p, u)| (*p, &**u)));
+        let rendered_mark = self.declarations(e);
 
         self.out.write(b"<");
-        write_qname(&e.prefix, &e.local, self.out);
-        for (p, uri) in &decls {
+        write_qname(e.prefix, e.local, self.out);
+        for &(p, uri) in &self.rendered[rendered_mark..] {
             if p.is_empty() {
                 self.out.write(b" xmlns=\"");
             } else {
@@ -174,29 +182,46 @@ impl<S: Sink> Canon<'_, S> {
             escape_attr(uri, self.out);
             self.out.write(b"\"");
         }
-        let mut attrs: Vec<&super::Attribute> = e.attrs.iter().collect();
-        attrs.sort_by(|a, b| (&a.ns, &a.local).cmp(&(&b.ns, &b.local)));
-        for a in attrs {
+        let mut sorted: [&Attribute; 8] = [&EMPTY_ATTR; 8];
+        let mut heap: Vec<&Attribute>;
+        let attrs: &mut [&Attribute] = if e.attrs.len() <= sorted.len() {
+            for (slot, a) in sorted.iter_mut().zip(&e.attrs) {
+                *slot = a;
+            }
+            &mut sorted[..e.attrs.len()]
+        } else {
+            heap = e.attrs.iter().collect();
+            &mut heap
+        };
+        attrs.sort_unstable_by(|a, b| (&a.ns, &a.local).cmp(&(&b.ns, &b.local)));
+        for a in attrs.iter() {
             self.out.write(b" ");
-            write_qname(&a.prefix, &a.local, self.out);
+            write_qname(a.prefix, a.local, self.out);
             self.out.write(b"=\"");
             escape_attr(&a.value, self.out);
             self.out.write(b"\"");
         }
         self.out.write(b">");
-        self.rendered.extend(decls);
 
         for &c in &e.children {
             self.node(c);
         }
 
         self.out.write(b"</");
-        write_qname(&e.prefix, &e.local, self.out);
+        write_qname(e.prefix, e.local, self.out);
         self.out.write(b">");
         self.rendered.truncate(rendered_mark);
         self.in_scope.truncate(scope_mark);
     }
 }
+
+/// Filler for the fixed attribute-sorting buffer (never written out).
+static EMPTY_ATTR: Attribute<'static> = Attribute {
+    prefix: "",
+    local: "",
+    ns: std::borrow::Cow::Borrowed(""),
+    value: std::borrow::Cow::Borrowed(""),
+};
 
 fn write_qname<S: Sink>(prefix: &str, local: &str, out: &mut S) {
     if !prefix.is_empty() {

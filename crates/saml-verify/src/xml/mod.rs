@@ -5,6 +5,8 @@
 //! merged in, entity and character references expanded, line endings and attribute values
 //! normalized as XML 1.0 §2.11 and §3.3.3 require), comments and processing instructions.
 
+use std::borrow::Cow;
+
 pub mod c14n;
 mod parse;
 
@@ -16,51 +18,53 @@ pub type NodeId = usize;
 /// The XML namespace, bound to the `xml` prefix in every document (Namespaces in XML §3).
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
-/// A parsed, well-formed document with a single root element.
+/// A parsed, well-formed document with a single root element. Names are borrowed from the
+/// parsed bytes, and so are text and attribute values that needed no change (no reference to
+/// expand, no line ending or white space to normalize): parsing allocates little.
 #[derive(Debug, Clone)]
-pub struct Document {
-    pub(crate) nodes: Vec<Node>,
+pub struct Document<'a> {
+    pub(crate) nodes: Vec<Node<'a>>,
     pub(crate) root: NodeId,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Node {
+pub(crate) struct Node<'a> {
     pub(crate) parent: Option<NodeId>,
-    pub(crate) kind: NodeKind,
+    pub(crate) kind: NodeKind<'a>,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) enum NodeKind {
-    Element(Element),
-    Text(String),
+pub(crate) enum NodeKind<'a> {
+    Element(Element<'a>),
+    Text(Cow<'a, str>),
     Comment,
     Pi { target: String, data: String },
 }
 
 /// An element: qualified name, resolved namespace, its own declarations and attributes.
 #[derive(Debug, Clone)]
-pub struct Element {
+pub struct Element<'a> {
     /// Prefix as written, empty for none.
-    pub prefix: String,
-    pub local: String,
+    pub prefix: &'a str,
+    pub local: &'a str,
     /// Resolved namespace URI, empty for none.
-    pub ns: String,
+    pub ns: Cow<'a, str>,
     /// Namespace declarations made on this element: (prefix, URI), prefix empty for `xmlns=`.
-    pub ns_decls: Vec<(String, String)>,
-    pub attrs: Vec<Attribute>,
+    pub ns_decls: Vec<(&'a str, Cow<'a, str>)>,
+    pub attrs: Vec<Attribute<'a>>,
     pub(crate) children: Vec<NodeId>,
 }
 
 /// A (non-namespace-declaration) attribute, its value normalized (XML 1.0 §3.3.3).
 #[derive(Debug, Clone)]
-pub struct Attribute {
-    pub prefix: String,
-    pub local: String,
-    pub ns: String,
-    pub value: String,
+pub struct Attribute<'a> {
+    pub prefix: &'a str,
+    pub local: &'a str,
+    pub ns: Cow<'a, str>,
+    pub value: Cow<'a, str>,
 }
 
-impl Element {
+impl Element<'_> {
     /// True when this element is `{ns}local`.
     pub fn is(&self, ns: &str, local: &str) -> bool {
         self.ns == ns && self.local == local
@@ -71,18 +75,18 @@ impl Element {
         self.attrs
             .iter()
             .find(|a| a.ns.is_empty() && a.local == local)
-            .map(|a| a.value.as_str())
+            .map(|a| &*a.value)
     }
 }
 
-impl Document {
+impl<'a> Document<'a> {
     /// The document element.
     pub fn root(&self) -> NodeId {
         self.root
     }
 
     /// The element at `id`, if that node is an element.
-    pub fn element(&self, id: NodeId) -> Option<&Element> {
+    pub fn element(&self, id: NodeId) -> Option<&Element<'a>> {
         match self.nodes.get(id).map(|n| &n.kind) {
             Some(NodeKind::Element(e)) => Some(e),
             _ => None,
@@ -102,19 +106,19 @@ impl Document {
     }
 
     /// Element children of `id`, in document order.
-    pub fn child_elements(&self, id: NodeId) -> impl Iterator<Item = (NodeId, &Element)> + '_ {
+    pub fn child_elements(&self, id: NodeId) -> impl Iterator<Item = (NodeId, &Element<'a>)> + '_ {
         self.children(id)
             .iter()
             .filter_map(move |&c| self.element(c).map(|e| (c, e)))
     }
 
     /// Element children of `id` named `{ns}local`.
-    pub fn children_named<'a>(
-        &'a self,
+    pub fn children_named<'s>(
+        &'s self,
         id: NodeId,
-        ns: &'a str,
-        local: &'a str,
-    ) -> impl Iterator<Item = NodeId> + 'a {
+        ns: &'s str,
+        local: &'s str,
+    ) -> impl Iterator<Item = NodeId> + 's {
         self.child_elements(id)
             .filter(move |(_, e)| e.is(ns, local))
             .map(|(c, _)| c)

@@ -5,6 +5,7 @@
 //! resolution, Namespaces in XML §6.3), duplicate `ID` attributes anywhere, unbound prefixes,
 //! characters outside XML 1.0 §2.2 `Char`, and anything not well-formed.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use quick_xml::events::{BytesStart, Event};
@@ -34,17 +35,20 @@ impl Default for Limits {
     }
 }
 
-/// Parse `input` (UTF-8) into a document.
-pub fn parse(input: &[u8], limits: Limits) -> Result<Document, Error> {
+/// Parse `input` (UTF-8) into a document that borrows its names, and its text and values when
+/// they need no unescaping or normalization, from `input`.
+pub fn parse(input: &[u8], limits: Limits) -> Result<Document<'_>, Error> {
     let text = std::str::from_utf8(input).map_err(|_| Error::malformed("not UTF-8"))?;
     check_chars(text)?;
     let mut p = Parser {
+        input: text,
         doc: Document {
-            nodes: Vec::new(),
+            // About one node per 40 bytes in IdP output: grow once or not at all.
+            nodes: Vec::with_capacity(text.len() / 40),
             root: 0,
         },
         stack: Vec::new(),
-        scopes: vec![("xml".into(), XML_NS.into())],
+        scopes: vec![("xml", Cow::Borrowed(XML_NS))],
         scope_marks: Vec::new(),
         ids: HashSet::new(),
         limits,
@@ -86,19 +90,37 @@ fn check_chars(text: &str) -> Result<(), Error> {
     Ok(())
 }
 
-struct Parser {
-    doc: Document,
+struct Parser<'a> {
+    /// The whole input, which every borrowed name and value points into.
+    input: &'a str,
+    doc: Document<'a>,
     stack: Vec<NodeId>,
     /// In-scope namespace bindings, innermost last.
-    scopes: Vec<(String, String)>,
+    scopes: Vec<(&'a str, Cow<'a, str>)>,
     scope_marks: Vec<usize>,
-    ids: HashSet<String>,
+    ids: HashSet<Cow<'a, str>>,
     limits: Limits,
     seen_root: bool,
 }
 
-impl Parser {
-    fn event(&mut self, event: Event<'_>) -> Result<(), Error> {
+/// `part` as a slice of `input` with `input`'s lifetime, when `part` lies inside `input` (a
+/// quick-xml start tag read from a `&str` reader borrows it, but its API only lends it for the
+/// event's own lifetime). Found by address: distinct live allocations never overlap.
+fn within<'t>(input: &'t str, part: &[u8]) -> Option<&'t str> {
+    let start = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
+    input.get(start..start.checked_add(part.len())?)
+}
+
+/// The bytes of an event read from a `&str` reader: always borrowed from the input.
+fn borrowed(b: Cow<'_, [u8]>) -> Result<&[u8], Error> {
+    match b {
+        Cow::Borrowed(b) => Ok(b),
+        Cow::Owned(_) => Err(Error::malformed("unexpected owned event")),
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn event(&mut self, event: Event<'a>) -> Result<(), Error> {
         match event {
             Event::Start(s) => self.start(&s, false),
             Event::Empty(s) => self.start(&s, true),
@@ -108,24 +130,19 @@ impl Parser {
                 self.scopes.truncate(mark);
                 Ok(())
             }
-            Event::Text(t) => {
-                let raw = utf8(&t.into_inner())?;
-                self.text(&normalize_newlines(&raw))
-            }
+            Event::Text(t) => self.text(normalize_newlines(utf8(borrowed(t.into_inner())?)?)),
             Event::CData(c) => {
-                let raw = utf8(&c.into_inner())?;
                 if self.stack.is_empty() {
                     return Err(Error::malformed("CDATA outside the document element"));
                 }
-                self.text(&normalize_newlines(&raw))
+                self.text(normalize_newlines(utf8(borrowed(c.into_inner())?)?))
             }
             Event::GeneralRef(r) => {
-                let name = utf8(&r.into_inner())?;
-                let c = resolve_reference(&name)?;
+                let c = resolve_reference(utf8(&r)?)?;
                 if self.stack.is_empty() {
                     return Err(Error::malformed("reference outside the document element"));
                 }
-                self.text(c.encode_utf8(&mut [0u8; 4]))
+                self.text(Cow::Owned(c.to_string()))
             }
             Event::Comment(_) => {
                 if !self.stack.is_empty() {
@@ -133,25 +150,7 @@ impl Parser {
                 }
                 Ok(())
             }
-            Event::PI(pi) => {
-                let target = utf8(pi.target())?;
-                if !is_ncname(&target) {
-                    return Err(Error::malformed(format!(
-                        "bad processing instruction target {target:?}"
-                    )));
-                }
-                if target.eq_ignore_ascii_case("xml") {
-                    return Err(Error::malformed("misplaced XML declaration"));
-                }
-                if !self.stack.is_empty() {
-                    let data = utf8(pi.content())?;
-                    let data = normalize_newlines(
-                        data.trim_start_matches(|c: char| c.is_ascii() && is_xml_space(c as u8)),
-                    );
-                    self.push(NodeKind::Pi { target, data })?;
-                }
-                Ok(())
-            }
+            Event::PI(pi) => self.pi(&pi),
             Event::Decl(_) if self.seen_root || !self.doc.nodes.is_empty() => {
                 Err(Error::malformed("misplaced XML declaration"))
             }
@@ -169,7 +168,30 @@ impl Parser {
         }
     }
 
-    fn text(&mut self, t: &str) -> Result<(), Error> {
+    /// A processing instruction (XML 1.0 §2.6); kept inside the document element only.
+    fn pi(&mut self, pi: &quick_xml::events::BytesPI<'_>) -> Result<(), Error> {
+        let target = utf8(pi.target())?;
+        if !is_ncname(target) {
+            return Err(Error::malformed(format!(
+                "bad processing instruction target {target:?}"
+            )));
+        }
+        if target.eq_ignore_ascii_case("xml") {
+            return Err(Error::malformed("misplaced XML declaration"));
+        }
+        if !self.stack.is_empty() {
+            let data = utf8(pi.content())?;
+            let data = normalize_newlines(
+                data.trim_start_matches(|c: char| c.is_ascii() && is_xml_space(c as u8)),
+            )
+            .into_owned();
+            let target = target.to_owned();
+            self.push(NodeKind::Pi { target, data })?;
+        }
+        Ok(())
+    }
+
+    fn text(&mut self, t: Cow<'a, str>) -> Result<(), Error> {
         let Some(&parent) = self.stack.last() else {
             if t.bytes().all(is_xml_space) {
                 return Ok(());
@@ -183,14 +205,14 @@ impl Parser {
                 ..
             }) = self.doc.nodes.get_mut(last)
             {
-                s.push_str(t);
+                s.to_mut().push_str(&t);
                 return Ok(());
             }
         }
-        self.push(NodeKind::Text(t.to_owned())).map(|_| ())
+        self.push(NodeKind::Text(t)).map(|_| ())
     }
 
-    fn push(&mut self, kind: NodeKind) -> Result<NodeId, Error> {
+    fn push(&mut self, kind: NodeKind<'a>) -> Result<NodeId, Error> {
         let id = self.doc.nodes.len();
         let parent = self.stack.last().copied();
         self.doc.nodes.push(Node { parent, kind });
@@ -218,7 +240,12 @@ impl Parser {
                 limit: self.limits.max_depth,
             });
         }
-        let (ns_decls, raw_attrs) = self.read_attributes(s)?;
+        let name_len = s.name().as_ref().len();
+        let content = within(self.input, s).ok_or_else(|| Error::malformed("bad tag"))?;
+        let name = content
+            .get(..name_len)
+            .ok_or_else(|| Error::malformed("bad tag"))?;
+        let (ns_decls, raw_attrs) = read_attributes(content, name_len, self.limits.max_attributes)?;
         self.scope_marks.push(self.scopes.len());
         self.scopes.extend(ns_decls.iter().cloned());
         // Prefix resolution scans the bindings in scope: bound their number.
@@ -226,21 +253,25 @@ impl Parser {
             return Err(Error::malformed("too many namespace declarations in scope"));
         }
 
-        let (prefix, local) = split_qname(&utf8(s.name().as_ref())?)?;
-        let ns = self.resolve(&prefix)?;
-        let mut attrs: Vec<Attribute> = Vec::with_capacity(raw_attrs.len());
+        let (prefix, local) = split_qname(name)?;
+        let ns = self.resolve(prefix)?;
+        let mut attrs: Vec<Attribute<'a>> = Vec::with_capacity(raw_attrs.len());
         for (qname, value) in raw_attrs {
-            let (aprefix, alocal) = split_qname(&qname)?;
+            let (aprefix, alocal) = split_qname(qname)?;
             let ans = if aprefix.is_empty() {
-                String::new()
+                Cow::Borrowed("")
             } else {
-                self.resolve(&aprefix)?
+                self.resolve(aprefix)?
             };
             if attrs.iter().any(|a| a.ns == ans && a.local == alocal) {
-                return Err(Error::DuplicateAttribute { name: qname });
+                return Err(Error::DuplicateAttribute {
+                    name: qname.to_owned(),
+                });
             }
             if ans.is_empty() && alocal == "ID" && !self.ids.insert(value.clone()) {
-                return Err(Error::DuplicateId { id: value });
+                return Err(Error::DuplicateId {
+                    id: value.into_owned(),
+                });
             }
             attrs.push(Attribute {
                 prefix: aprefix,
@@ -269,67 +300,64 @@ impl Parser {
         Ok(())
     }
 
-    /// Split attributes into namespace declarations and ordinary (qname, normalized value) pairs.
-    #[allow(clippy::type_complexity)]
-    fn read_attributes(
-        &self,
-        s: &BytesStart<'_>,
-    ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), Error> {
-        let mut decls: Vec<(String, String)> = Vec::new();
-        let mut attrs = Vec::new();
-        let mut iter = s.attributes();
-        iter.with_checks(true);
-        for a in iter {
-            let a = a.map_err(|e| match e {
-                quick_xml::events::attributes::AttrError::Duplicated(..) => {
-                    Error::DuplicateAttribute {
-                        name: "(repeated)".into(),
-                    }
-                }
-                e => Error::malformed(e.to_string()),
-            })?;
-            if decls.len() + attrs.len() >= self.limits.max_attributes {
-                return Err(Error::malformed("too many attributes"));
-            }
-            let key = utf8(a.key.as_ref())?;
-            let value = normalize_attr_value(&utf8(&a.value)?)?;
-            if key == "xmlns" {
-                decls.push((String::new(), value));
-            } else if let Some(p) = key.strip_prefix("xmlns:") {
-                if !is_ncname(p) {
-                    return Err(Error::malformed(format!("bad namespace prefix {p:?}")));
-                }
-                if value.is_empty() {
-                    return Err(Error::malformed(format!("prefix {p} bound to empty URI")));
-                }
-                if p == "xmlns" || (p == "xml") != (value == XML_NS) {
-                    return Err(Error::malformed(format!("reserved prefix {p} rebound")));
-                }
-                decls.push((p.to_owned(), value));
-            } else {
-                attrs.push((key, value));
-            }
-        }
-        Ok((decls, attrs))
-    }
-
-    fn resolve(&self, prefix: &str) -> Result<String, Error> {
-        match self.scopes.iter().rev().find(|(p, _)| p == prefix) {
+    fn resolve(&self, prefix: &str) -> Result<Cow<'a, str>, Error> {
+        match self.scopes.iter().rev().find(|(p, _)| *p == prefix) {
             Some((_, uri)) => Ok(uri.clone()),
-            None if prefix.is_empty() => Ok(String::new()),
+            None if prefix.is_empty() => Ok(Cow::Borrowed("")),
             None => Err(Error::malformed(format!("unbound prefix {prefix}"))),
         }
     }
 }
 
-fn utf8(b: &[u8]) -> Result<String, Error> {
-    std::str::from_utf8(b)
-        .map(str::to_owned)
-        .map_err(|_| Error::malformed("not UTF-8"))
+/// Namespace declarations (prefix, URI; prefix empty for `xmlns=`) and ordinary attributes
+/// (qualified name as written, normalized value).
+type Split<'a> = (Vec<(&'a str, Cow<'a, str>)>, Vec<(&'a str, Cow<'a, str>)>);
+
+/// Split the attributes in a start tag's `content` (its name is the first `name_len` bytes)
+/// into namespace declarations and ordinary attributes.
+fn read_attributes(content: &str, name_len: usize, max: usize) -> Result<Split<'_>, Error> {
+    let mut decls = Vec::new();
+    let mut attrs = Vec::new();
+    let mut iter = quick_xml::events::attributes::Attributes::new(content, name_len);
+    iter.with_checks(true);
+    for a in iter {
+        let a = a.map_err(|e| match e {
+            quick_xml::events::attributes::AttrError::Duplicated(..) => Error::DuplicateAttribute {
+                name: "(repeated)".into(),
+            },
+            e => Error::malformed(e.to_string()),
+        })?;
+        if decls.len() + attrs.len() >= max {
+            return Err(Error::malformed("too many attributes"));
+        }
+        let value = normalize_attr_value(utf8(borrowed(a.value)?)?)?;
+        let key = utf8(a.key.into_inner())?;
+        if key == "xmlns" {
+            decls.push(("", value));
+        } else if let Some(p) = key.strip_prefix("xmlns:") {
+            if !is_ncname(p) {
+                return Err(Error::malformed(format!("bad namespace prefix {p:?}")));
+            }
+            if value.is_empty() {
+                return Err(Error::malformed(format!("prefix {p} bound to empty URI")));
+            }
+            if p == "xmlns" || (p == "xml") != (value == XML_NS) {
+                return Err(Error::malformed(format!("reserved prefix {p} rebound")));
+            }
+            decls.push((p, value));
+        } else {
+            attrs.push((key, value));
+        }
+    }
+    Ok((decls, attrs))
+}
+
+fn utf8(b: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(b).map_err(|_| Error::malformed("not UTF-8"))
 }
 
 /// Split a QName (Namespaces in XML §4) into prefix and local part, both NCNames.
-fn split_qname(q: &str) -> Result<(String, String), Error> {
+fn split_qname(q: &str) -> Result<(&str, &str), Error> {
     let (p, l) = match q.split_once(':') {
         None => ("", q),
         Some((p, l)) if is_ncname(p) => (p, l),
@@ -338,7 +366,7 @@ fn split_qname(q: &str) -> Result<(String, String), Error> {
     if !is_ncname(l) {
         return Err(Error::malformed(format!("bad name {q:?}")));
     }
-    Ok((p.to_owned(), l.to_owned()))
+    Ok((p, l))
 }
 
 /// An NCName: an XML 1.0 (fifth edition) §2.3 Name without colons.
@@ -360,20 +388,23 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// XML 1.0 §2.11: CR LF and lone CR become LF.
-fn normalize_newlines(s: &str) -> String {
+fn normalize_newlines(s: &str) -> Cow<'_, str> {
     if !s.contains('\r') {
-        return s.to_owned();
+        return Cow::Borrowed(s);
     }
-    s.replace("\r\n", "\n").replace('\r', "\n")
+    Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 /// XML 1.0 §3.3.3 for CDATA-typed attributes (there is no DTD): newlines normalized, each
 /// literal white-space character becomes a space, then references are expanded (so `&#xA;`
-/// survives as a line feed).
-fn normalize_attr_value(raw: &str) -> Result<String, Error> {
+/// survives as a line feed). Borrowed when there is nothing to change.
+fn normalize_attr_value(raw: &str) -> Result<Cow<'_, str>, Error> {
+    if !raw.contains(['&', '\t', '\n', '\r', '<']) {
+        return Ok(Cow::Borrowed(raw));
+    }
     let raw = normalize_newlines(raw);
     let mut out = String::with_capacity(raw.len());
-    let mut rest = raw.as_str();
+    let mut rest: &str = &raw;
     while let Some(i) = rest.find(['&', '\t', '\n', '<']) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
@@ -393,7 +424,7 @@ fn normalize_attr_value(raw: &str) -> Result<String, Error> {
         }
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// The five predefined entities and character references (XML 1.0 §4.1, §4.6). Any other
@@ -433,7 +464,7 @@ fn resolve_reference(name: &str) -> Result<char, Error> {
 mod tests {
     use super::*;
 
-    fn p(s: &str) -> Result<Document, Error> {
+    fn p(s: &str) -> Result<Document<'_>, Error> {
         parse(s.as_bytes(), Limits::default())
     }
 
@@ -497,6 +528,30 @@ mod tests {
         assert_eq!(code(""), "xml_malformed");
         let deep = "<a>".repeat(200) + &"</a>".repeat(200);
         assert_eq!(code(&deep), "depth_exceeded");
+    }
+
+    /// Names, and values and text that need no change, point into the input (no copies).
+    #[test]
+    fn borrows_what_needs_no_change() {
+        let input = "<a:r xmlns:a=\"urn:a\" x=\"1\" y=\"&amp;\">t<b>u&amp;v</b></a:r>";
+        let d = p(input).unwrap();
+        let e = d.element(d.root()).unwrap();
+        assert!(matches!(e.ns, Cow::Borrowed("urn:a")));
+        assert!(matches!(e.attrs[0].value, Cow::Borrowed("1")));
+        assert!(matches!(e.attrs[1].value, Cow::Owned(ref v) if v == "&"));
+        let texts: Vec<&Cow<str>> = d
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.kind {
+                NodeKind::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        assert!(matches!(texts[0], Cow::Borrowed("t")));
+        assert!(matches!(texts[1], Cow::Owned(t) if t == "u&v"));
+        let inside = |s: &str| within(input, s.as_bytes()).is_some();
+        assert!(inside(e.local) && inside(e.prefix));
+        assert!(!inside(&String::from("r")));
     }
 
     #[test]
