@@ -43,6 +43,9 @@ impl RouteContext {
 
 /// The routes. A hand-written match over path segments: the worker crate's router would add a
 /// route-matching engine to the bundle for eleven fixed shapes.
+/// A route handler's future.
+type Handler = std::pin::Pin<Box<dyn std::future::Future<Output = worker::Result<Response>>>>;
+
 async fn route(req: Request, env: Env) -> worker::Result<Response> {
     let path = req.path();
     let segs: Vec<String> = path
@@ -57,58 +60,69 @@ async fn route(req: Request, env: Env) -> worker::Result<Response> {
         params: params.iter().map(|(k, v)| (*k, v.to_string())).collect(),
     };
     use worker::Method::{Delete, Get, Patch, Post, Put};
-    match (method, segs.as_slice()) {
-        (Get, ["healthz"]) => healthz(),
-        (Post, ["saml", c, "acs"]) => acs_route(req, ctx(&[("company", c)])).await,
-        (Get, ["saml", c, "metadata"]) => metadata_route(req, ctx(&[("company", c)])).await,
-        (Put, ["admin", "companies", c]) => admin::put_company(req, ctx(&[("company", c)])).await,
-        (Get, ["admin", "companies", c]) => admin::get_company(req, ctx(&[("company", c)])).await,
+    // Each handler is its own boxed future: one small state machine per route instead of all
+    // of them inlined into this one (smaller wasm).
+    let handler: Handler = match (method, segs.as_slice()) {
+        (Get, ["healthz"]) => Box::pin(std::future::ready(healthz())),
+        (Post, ["saml", c, "acs"]) => Box::pin(acs_route(req, ctx(&[("company", c)]))),
+        (Get, ["saml", c, "metadata"]) => Box::pin(metadata_route(req, ctx(&[("company", c)]))),
+        (Put, ["admin", "companies", c]) => {
+            Box::pin(admin::put_company(req, ctx(&[("company", c)])))
+        }
+        (Get, ["admin", "companies", c]) => {
+            Box::pin(admin::get_company(req, ctx(&[("company", c)])))
+        }
         (Post, ["admin", "companies", c, "users"]) => {
-            admin::create_user(req, ctx(&[("company", c)])).await
+            Box::pin(admin::create_user(req, ctx(&[("company", c)])))
         }
         (Get, ["admin", "companies", c, "users"]) => {
-            admin::list_users(req, ctx(&[("company", c)])).await
+            Box::pin(admin::list_users(req, ctx(&[("company", c)])))
         }
         (Get, ["admin", "companies", c, "users", e]) => {
-            admin::get_user(req, ctx(&[("company", c), ("email", e)])).await
+            Box::pin(admin::get_user(req, ctx(&[("company", c), ("email", e)])))
         }
         (Get, ["admin", "companies", c, "audit"]) => {
-            admin::audit(req, ctx(&[("company", c)])).await
+            Box::pin(admin::audit(req, ctx(&[("company", c)])))
         }
         (Patch, ["admin", "companies", c, "security"]) => {
-            admin_security::patch_security(req, ctx(&[("company", c)])).await
+            Box::pin(admin_security::patch_security(req, ctx(&[("company", c)])))
         }
         (Post, ["admin", "companies", c, "tokens"]) => {
-            admin_security::create_token(req, ctx(&[("company", c)])).await
+            Box::pin(admin_security::create_token(req, ctx(&[("company", c)])))
         }
         (Get, ["admin", "companies", c, "tokens"]) => {
-            admin_security::list_tokens(req, ctx(&[("company", c)])).await
+            Box::pin(admin_security::list_tokens(req, ctx(&[("company", c)])))
         }
-        (Delete, ["admin", "companies", c, "tokens", id]) => {
-            admin_security::revoke_token(req, ctx(&[("company", c), ("id", id)])).await
+        (Delete, ["admin", "companies", c, "tokens", id]) => Box::pin(
+            admin_security::revoke_token(req, ctx(&[("company", c), ("id", id)])),
+        ),
+        (Get, ["admin", c, "security"]) => {
+            Box::pin(pages::security_page(req, ctx(&[("company", c)])))
         }
-        (Get, ["admin", c, "security"]) => pages::security_page(req, ctx(&[("company", c)])).await,
-        (Post, ["admin", c, "security"]) => pages::security_save(req, ctx(&[("company", c)])).await,
-        (Get, ["login", c]) => pages::login_page(req, ctx(&[("company", c)])).await,
-        (Post, ["login", c]) => pages::login_submit(req, ctx(&[("company", c)])).await,
-        (Get, ["saml", c, "login"]) => pages::sp_login(req, ctx(&[("company", c)])).await,
+        (Post, ["admin", c, "security"]) => {
+            Box::pin(pages::security_save(req, ctx(&[("company", c)])))
+        }
+        (Get, ["login", c]) => Box::pin(pages::login_page(req, ctx(&[("company", c)]))),
+        (Post, ["login", c]) => Box::pin(pages::login_submit(req, ctx(&[("company", c)]))),
+        (Get, ["saml", c, "login"]) => Box::pin(pages::sp_login(req, ctx(&[("company", c)]))),
         #[cfg(feature = "demo")]
-        (Get, ["demo", "idp"]) => demo::idp_page(req, ctx(&[])).await,
+        (Get, ["demo", "idp"]) => Box::pin(demo::idp_page(req, ctx(&[]))),
         #[cfg(feature = "demo")]
-        (Post, ["demo", "idp"]) => demo::idp_sign(req, ctx(&[])).await,
+        (Post, ["demo", "idp"]) => Box::pin(demo::idp_sign(req, ctx(&[]))),
         #[cfg(feature = "demo")]
-        (Get, ["demo", "dashboard"]) => demo::dashboard(req, ctx(&[])).await,
+        (Get, ["demo", "dashboard"]) => Box::pin(demo::dashboard(req, ctx(&[]))),
         _ => {
             let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
             let json = web::wants_json(header(&req, "Accept").as_deref());
-            refusal_response(
+            Box::pin(std::future::ready(refusal_response(
                 &Refusal::new("not_found", 404, ""),
                 &new_reference(),
                 lang,
                 json,
-            )
+            )))
         }
-    }
+    };
+    handler.await
 }
 
 /// `GET /healthz`: `ok`, with the size of this isolate's wasm linear memory in a header, so a
