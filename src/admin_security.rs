@@ -7,7 +7,7 @@ use jit::admin::{apply, Action, ChangeError, SecurityChange};
 use jit::ports::{SettingsStore, StoreError};
 use jit::settings::{CompanySettings, FieldError};
 use serde_json::json;
-use worker::{Method, Request, Response};
+use worker::{Request, Response};
 
 use crate::admin::{
     denied, error, field_error, open, reply, settings_of, store_error, with_endpoints, Ctx,
@@ -80,11 +80,14 @@ pub async fn resolve_metadata(change: &mut SecurityChange, origin: &str) -> Resu
 /// [`MAX_METADATA_BYTES`] read, and errors that say nothing of what the URL returned.
 async fn fetch(url: &str) -> Result<Vec<u8>, String> {
     use futures_util::StreamExt;
-    let mut init = worker::RequestInit::new();
-    init.with_method(Method::Get)
-        .with_redirect(worker::RequestRedirect::Manual);
-    let req = Request::new_with_init(url, &init).map_err(|_| "not a fetchable URL".to_owned())?;
-    let mut resp = worker::Fetch::Request(req)
+    // web_sys's RequestInit directly: worker::RequestInit's conversion carries the whole `cf`
+    // options serializer (image resizing and more) into the bundle.
+    let init = worker::web_sys::RequestInit::new();
+    init.set_method("GET");
+    init.set_redirect(worker::web_sys::RequestRedirect::Manual);
+    let req = worker::web_sys::Request::new_with_str_and_init(url, &init)
+        .map_err(|_| "not a fetchable URL".to_owned())?;
+    let mut resp = worker::Fetch::Request(Request::from(req))
         .send()
         .await
         .map_err(|_| "the URL could not be fetched".to_owned())?;

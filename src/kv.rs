@@ -22,8 +22,10 @@ impl KvSettings {
     pub async fn put(&self, company: &str, settings: &CompanySettings) -> Result<(), StoreError> {
         let json =
             serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // As bytes: `put` with a String goes through worker's generic serde path, which drags
+        // number formatting into the bundle; KV stores the same UTF-8 either way.
         self.kv
-            .put(&key(company), json)
+            .put_bytes(&key(company), json.as_bytes())
             .map_err(|e| StoreError::Unavailable(format!("KV: {e}")))?
             .execute()
             .await

@@ -208,6 +208,13 @@ class FakeIdP:
                 return self._send(h, 200, "ok", "text/plain")
             if u.path == "/metadata":
                 return self._send(h, 200, self.metadata_xml(), "application/samlmetadata+xml")
+            if u.path == "/metadata-moved":
+                # A redirect to the real metadata: the worker must not follow it.
+                h.send_response(302)
+                h.send_header("Location", self.metadata_url)
+                h.send_header("Content-Length", "0")
+                h.end_headers()
+                return None
             if u.path == "/set-user":
                 with self._lock:
                     self.user = q.get("email") or DEFAULT_USER
