@@ -201,7 +201,9 @@ pub(crate) fn secret_hex(n: usize) -> Option<String> {
 
 /// One structured log line. Never holds a secret or assertion content: codes, IDs, detail.
 pub(crate) fn log_line(event: &str, reference: &str, company: &str, detail: &str) -> String {
-    serde_json::json!({"event": event, "reference": reference, "company": company, "detail": detail}).to_string()
+    let line = serde_json::json!({"event": event, "reference": reference, "company": company, "detail": detail});
+    // Serialize, not Display: the same JSON without a second formatter in the bundle.
+    serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// The public origin this worker is reached at (no trailing slash).

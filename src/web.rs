@@ -38,17 +38,13 @@ impl Lang {
 
 /// Pick English or French from `Accept-Language` (RFC 9110 §12.5.4), English by default.
 pub fn negotiate_lang(accept_language: Option<&str>) -> Lang {
-    let mut best = (Lang::En, 0.0f32);
+    let mut best = (Lang::En, 0u16);
     for part in accept_language.unwrap_or("").split(',') {
         let mut it = part.split(';');
         let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = it
-            .find_map(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|v| v.parse::<f32>().ok())
-            })
-            .unwrap_or(1.0);
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(qvalue))
+            .unwrap_or(1000);
         let lang = match tag.split('-').next() {
             Some("fr") => Lang::Fr,
             Some("en") => Lang::En,
@@ -59,6 +55,25 @@ pub fn negotiate_lang(accept_language: Option<&str>) -> Lang {
         }
     }
     best.0
+}
+
+/// An RFC 9110 §12.4.2 qvalue in thousandths: `0[.ddd]` or `1[.000]` (no float parsing, which
+/// would pull a float parser into the worker).
+fn qvalue(v: &str) -> Option<u16> {
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0u16, |acc, b| acc * 10 + u16::from(b - b'0'));
+    match int {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
 }
 
 /// True when the client asked for JSON rather than a page.
@@ -376,6 +391,23 @@ mod tests {
         assert_eq!(negotiate_lang(Some("en-US,fr;q=0.5")), Lang::En);
         assert_eq!(negotiate_lang(Some("de, fr;q=0.4")), Lang::Fr);
         assert_eq!(negotiate_lang(None), Lang::En);
+        assert_eq!(negotiate_lang(Some("en;q=0.5, fr;q=0.501")), Lang::Fr);
+        assert_eq!(negotiate_lang(Some("fr;q=0, en;q=0.001")), Lang::En);
+        assert_eq!(negotiate_lang(Some("fr;q=0")), Lang::En);
+        for (v, q) in [
+            ("0", Some(0)),
+            ("0.5", Some(500)),
+            ("0.123", Some(123)),
+            ("1", Some(1000)),
+        ] {
+            assert_eq!(qvalue(v), q, "{v}");
+        }
+        for v in ["1.000", "0.", "1."] {
+            assert!(qvalue(v).is_some(), "{v}");
+        }
+        for v in ["", "2", "1.5", "0.1234", "-0", "0.x", "abc", ".5"] {
+            assert_eq!(qvalue(v), None, "{v}");
+        }
         assert!(wants_json(Some("application/json")));
         assert!(!wants_json(Some("text/html,*/*")));
         assert!(is_form_content_type(Some(
