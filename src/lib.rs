@@ -187,6 +187,13 @@ pub(crate) fn now() -> Timestamp {
 }
 
 /// A random reference ID for a person to quote to support.
+/// 32 bytes from the platform CSPRNG for RSA blinding, or None when it fails.
+fn random_seed() -> Option<saml_verify::BlindingSeed> {
+    let mut b = [0u8; 32];
+    getrandom::getrandom(&mut b).ok()?;
+    Some(saml_verify::BlindingSeed::new(b))
+}
+
 pub(crate) fn new_reference() -> String {
     secret_hex(8).unwrap_or_else(|| web::hex_id(&Date::now().as_millis().to_be_bytes()))
 }
@@ -345,6 +352,8 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
         reference: &reference,
         session_secret: secret.as_bytes(),
         sp_keys: &sp_keys,
+        // Fresh randomness blinds RSA decryption; without it (never seen) decryption is unblinded.
+        blinding: random_seed(),
     };
     let dir = D1Directory::new(db);
     match acs(&request, &KvSettings::new(kv), &dir).await {
@@ -354,10 +363,8 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
             } else {
                 "signed_in"
             };
-            console_log!(
-                "{}",
-                serde_json::json!({"event": event, "reference": reference, "company": company, "assertion_id": done.assertion_id})
-            );
+            let line = serde_json::json!({"event": event, "reference": reference, "company": company, "assertion_id": done.assertion_id});
+            console_log!("{}", serde_json::to_string(&line).unwrap_or_default());
             if done.created {
                 admin::refresh_domains_mirror(&ctx.env, &company).await;
             }

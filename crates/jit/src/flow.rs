@@ -25,6 +25,9 @@ pub struct AcsRequest<'a> {
     pub session_secret: &'a [u8],
     /// This company's SP decryption keys (from the `SP_KEYS` secret), for encrypted assertions.
     pub sp_keys: &'a [saml_verify::DecryptionKey],
+    /// Fresh random bytes for this request that blind RSA decryption (see
+    /// [`saml_verify::BlindingSeed`]).
+    pub blinding: Option<saml_verify::BlindingSeed>,
 }
 
 /// A successful sign-in.
@@ -108,9 +111,10 @@ async fn run<S: SettingsStore, D: Directory>(
         Err(StoreError::Corrupt(d)) => return Err(bare(Refusal::new("settings_invalid", 503, d))),
         Err(e) => return Err(bare(store_refusal(e))),
     };
-    let trust = company
+    let mut trust = company
         .trust(req.sp_entity_id, req.acs_url, req.sp_keys)
         .map_err(|e| bare(Refusal::new("idp_not_configured", 503, e.to_string())))?;
+    trust.blinding = req.blinding.clone();
     let v: VerifiedAssertion = saml_verify::verify_with(
         req.saml_response,
         &trust,

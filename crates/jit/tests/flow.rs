@@ -89,6 +89,7 @@ fn post(w: &World, file: &str, relay: Option<&str>) -> Result<SignedIn, Refusal>
         reference: "ref1",
         session_secret: b"secret",
         sp_keys: &[],
+        blinding: None,
     };
     pollster::block_on(acs(&req, &w.settings, &w.dir))
 }
@@ -474,6 +475,7 @@ fn a_lost_provisioning_race_signs_in_the_user_created_meanwhile() {
         reference: "r",
         session_secret: b"s",
         sp_keys: &[],
+        blinding: None,
     };
     let done = pollster::block_on(acs(&req, &w.settings, &racy)).unwrap();
     assert!(!done.created, "the loser signs in");

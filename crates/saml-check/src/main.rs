@@ -116,6 +116,12 @@ fn build_trust(a: &Args) -> Result<Trust, String> {
             .sp_keys
             .push(DecryptionKey::from_pem(&pem).map_err(|e| format!("--sp-key {file}: {e}"))?);
     }
+    if !trust.sp_keys.is_empty() {
+        let mut seed = [0u8; 32];
+        getrandom::getrandom(&mut seed)
+            .map_err(|e| format!("no OS randomness for RSA blinding: {e}"))?;
+        trust.blinding = Some(saml_verify::BlindingSeed::new(seed));
+    }
     trust.allow_sha1 = a.allow_sha1;
     if let Some(s) = a.skew_seconds {
         trust.skew_seconds = s;

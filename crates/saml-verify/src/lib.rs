@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod assertion;
+mod blinding;
 mod conditions;
 mod der;
 mod dsig;
@@ -29,6 +30,7 @@ pub mod xml;
 
 use std::collections::BTreeMap;
 
+pub use blinding::BlindingSeed;
 pub use error::Error;
 pub use input::{decode as decode_input, MAX_RESPONSE_BYTES};
 pub use keys::{TrustedKey, MIN_LEGACY_RSA_BITS, MIN_RSA_BITS};
@@ -75,6 +77,10 @@ pub struct Trust {
     pub email_attributes: Vec<String>,
     /// SP private keys for encrypted assertions (several during a rollover). Debug redacts them.
     pub sp_keys: Vec<DecryptionKey>,
+    /// Fresh random bytes that blind the RSA private-key operations of decryption (see
+    /// [`BlindingSeed`]); set one per verification whenever `sp_keys` is not empty. Without it
+    /// decryption is unblinded, acceptable only where no one can time it (a local CLI).
+    pub blinding: Option<BlindingSeed>,
 }
 
 impl Trust {
@@ -97,6 +103,7 @@ impl Trust {
                 .map(|s| s.to_string())
                 .collect(),
             sp_keys: Vec::new(),
+            blinding: None,
         }
     }
 
@@ -291,7 +298,7 @@ fn decrypted_fields(
         },
         None => (doc, ea),
     };
-    let plaintext = xenc::decrypt(src, ea, &trust.sp_keys)?;
+    let plaintext = xenc::decrypt(src, ea, &trust.sp_keys, trust.blinding.as_ref())?;
     // Namespace context from the received tree: exclusive c14n drops declarations the
     // EncryptedAssertion itself does not use, but the plaintext may rely on them.
     let scope_doc = if resp_doc.is_some() { doc } else { src };

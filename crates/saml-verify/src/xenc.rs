@@ -7,6 +7,7 @@
 //! work done on a key-transport failure continues with a dummy key, so that the ACS is no
 //! padding oracle (Jager and Somorovsky, "How to Break XML Encryption", 2011).
 
+use crate::blinding::{BlindingSeed, SeedRng};
 use core::fmt;
 
 use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
@@ -205,6 +206,7 @@ pub(crate) fn decrypt(
     doc: &Document,
     ea: NodeId,
     keys: &[DecryptionKey],
+    blinding: Option<&BlindingSeed>,
 ) -> Result<Vec<u8>, Error> {
     if keys.is_empty() {
         return Err(Error::EncryptedAssertionUnsupported);
@@ -224,13 +226,18 @@ pub(crate) fn decrypt(
         return Err(Error::DecryptionFailed);
     }
     let mut content_key: Option<Vec<u8>> = None;
+    let mut rng = blinding.map(SeedRng::new);
     for ek in candidates {
         let (digest, mgf) = key_transport(doc, ek)?;
         let Some(wrapped) = cipher_value(doc, ek) else {
             continue;
         };
         for k in keys {
-            if let Ok(cek) = k.key.decrypt(oaep(digest, mgf), &wrapped) {
+            let cek = match rng.as_mut() {
+                Some(rng) => k.key.decrypt_blinded(rng, oaep(digest, mgf), &wrapped),
+                None => k.key.decrypt(oaep(digest, mgf), &wrapped),
+            };
+            if let Ok(cek) = cek {
                 if cek.len() == key_len && content_key.is_none() {
                     content_key = Some(cek);
                 }

@@ -39,8 +39,9 @@ fn trust(base: &Path, s: &Value) -> Trust {
     t
 }
 
-/// Run every entry of a manifest; returns (accepted, refused).
-fn run_manifest(base: &Path) -> (usize, usize) {
+/// Run every entry of a manifest, decrypting with RSA blinding when `blinded` (a different
+/// seed per vector); returns (accepted, refused).
+fn run_manifest(base: &Path, blinded: bool) -> (usize, usize) {
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(base.join("manifest.json")).unwrap()).unwrap();
     let vectors = manifest["vectors"].as_array().unwrap();
@@ -51,7 +52,15 @@ fn run_manifest(base: &Path) -> (usize, usize) {
         let s = &v["settings"];
         let input = std::fs::read(base.join(file)).unwrap();
         let now = Timestamp::parse(s["now"].as_str().unwrap()).unwrap();
-        let got = verify(&input, &trust(base, s), now, s["in_response_to"].as_str());
+        let mut t = trust(base, s);
+        if blinded {
+            let mut seed = [0u8; 32];
+            for (i, b) in file.bytes().enumerate() {
+                seed[i % 32] ^= b.rotate_left(i as u32 % 8);
+            }
+            t.blinding = Some(saml_verify::BlindingSeed::new(seed));
+        }
+        let got = verify(&input, &t, now, s["in_response_to"].as_str());
         let e = &v["expect"];
         match (e["ok"].as_bool().unwrap(), got) {
             (true, Ok(a)) => {
@@ -104,16 +113,19 @@ fn run_manifest(base: &Path) -> (usize, usize) {
 
 #[test]
 fn every_vector_gets_its_expected_verdict() {
-    let (ok, refused) = run_manifest(&dir());
+    let (ok, refused) = run_manifest(&dir(), false);
     assert!(ok >= 20 && refused >= 60, "ok {ok}, refused {refused}");
 }
 
 /// Encrypted assertions made by xmlsec1 (`tests/vectors/encrypted/generate.py`): every content
-/// cipher, both key transports, Okta's detached EncryptedKey, rollover, and the failures.
+/// cipher, both key transports, Okta's detached EncryptedKey, rollover, and the failures;
+/// with and without RSA blinding.
 #[test]
 fn every_encrypted_vector_gets_its_expected_verdict() {
-    let (ok, refused) = run_manifest(&dir().join("encrypted"));
-    assert!(ok >= 12 && refused >= 10, "ok {ok}, refused {refused}");
+    for blinded in [true, false] {
+        let (ok, refused) = run_manifest(&dir().join("encrypted"), blinded);
+        assert!(ok >= 12 && refused >= 10, "ok {ok}, refused {refused}");
+    }
 }
 
 /// Our exclusive c14n of every vector's document element equals xmllint's, byte for byte.
