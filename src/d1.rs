@@ -213,21 +213,33 @@ impl D1Directory {
         Ok(())
     }
 
-    /// Remember an AuthnRequest ID until `expires`.
+    /// Remember an AuthnRequest ID until `expires`, unless the company already has `cap`
+    /// requests pending at `now` (false then: the endpoint is unauthenticated, so its writes
+    /// are bounded). One statement: the count and the insert are atomic.
     pub async fn store_request(
         &self,
         company: &str,
         id: &str,
+        now: Timestamp,
         expires: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.stmt(
-            "INSERT INTO authn_requests (company, id, expires_at) VALUES (?1, ?2, ?3)",
-            &[company.into(), id.into(), (expires.0 as f64).into()],
-        )?
-        .run()
-        .await
-        .map_err(unavailable)?;
-        Ok(())
+        cap: u32,
+    ) -> Result<bool, StoreError> {
+        let r = self
+            .stmt(
+                "INSERT INTO authn_requests (company, id, expires_at) SELECT ?1, ?2, ?3 \
+                 WHERE (SELECT COUNT(*) FROM authn_requests WHERE company = ?1 AND expires_at > ?4) < ?5",
+                &[
+                    company.into(),
+                    id.into(),
+                    (expires.0 as f64).into(),
+                    (now.0 as f64).into(),
+                    f64::from(cap).into(),
+                ],
+            )?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(changes(&r) == 1)
     }
 
     /// Store a new admin token's hash.

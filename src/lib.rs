@@ -213,6 +213,14 @@ pub(crate) fn log_line(event: &str, reference: &str, company: &str, detail: &str
     serde_json::to_string(&line).unwrap_or_default()
 }
 
+/// A numeric wrangler var, or `default` when it is unset or not a number.
+pub(crate) fn var_u32(env: &Env, name: &str, default: u32) -> u32 {
+    env.var(name)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse().ok())
+        .unwrap_or(default)
+}
+
 /// The public origin this worker is reached at (no trailing slash).
 pub(crate) fn public_origin(env: &Env) -> String {
     env.var("PUBLIC_ORIGIN")

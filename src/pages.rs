@@ -259,6 +259,11 @@ pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result
     html(200, lang, t(lang, "login_title"), &body)
 }
 
+/// Most AuthnRequests one company may have pending (unexpired, unanswered) at once: anyone can
+/// start a sign-in, so the rows it writes are bounded (about 1 MB per company).
+/// `MAX_PENDING_AUTHN_REQUESTS` (a wrangler var) overrides it.
+const MAX_PENDING_AUTHN_REQUESTS: u32 = 10_000;
+
 /// `GET /saml/{company}/login`: start SP-initiated sign-in (HTTP-Redirect AuthnRequest).
 pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let company = ctx.param("company").cloned().unwrap_or_default();
@@ -281,12 +286,18 @@ pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Respons
         return refuse("random_unavailable", 503, lang);
     };
     let t0 = now();
-    if db
-        .store_request(&company, &id, t0.plus_seconds(REQUEST_TTL_SECONDS))
+    let cap = crate::var_u32(
+        &ctx.env,
+        "MAX_PENDING_AUTHN_REQUESTS",
+        MAX_PENDING_AUTHN_REQUESTS,
+    );
+    match db
+        .store_request(&company, &id, t0, t0.plus_seconds(REQUEST_TTL_SECONDS), cap)
         .await
-        .is_err()
     {
-        return refuse("store_unavailable", 503, lang);
+        Ok(true) => {}
+        Ok(false) => return refuse("too_many_pending_requests", 429, lang),
+        Err(_) => return refuse("store_unavailable", 503, lang),
     }
     let origin = public_origin(&ctx.env);
     let xml = authn_request(

@@ -742,6 +742,23 @@ class SpInitiatedTest(Base):
         self.assertTrue(req["issue_instant"])
         self.assertNotEqual(self.start(c)["id"], req["id"], "request IDs repeat")
 
+    def test_pending_requests_are_capped(self):
+        """Anyone may start a sign-in, so the rows it writes are bounded per company; answering
+        a request frees its slot only when it expires, and other companies are unaffected."""
+        c, other = self.new_company(), self.new_company()
+        cap = harness.MAX_PENDING_AUTHN_REQUESTS
+        first = self.start(c)
+        for _ in range(cap - 1):
+            self.start(c)
+        for accept in ("text/html", "application/json"):
+            r = W.request("GET", f"/saml/{c}/login?email={JON}", headers={"Accept": accept})
+            self.assertEqual(r.status, 429, f"request {cap + 1} of a company: {r!r}")
+            self.assertIn(b"too_many_pending_requests", r.body or b"", r)
+        self.start(other)
+        # The requests already issued still work.
+        xml = IDP.sp_initiated(JON, first["id"], sp_entity_id=W.sp_entity_id(c), acs_url=W.acs_url(c))
+        self.assertEqual(W.post_acs(c, xml).status, 303)
+
     def test_existing_user_once(self):
         c = self.new_company()
         req = self.start(c)
