@@ -107,7 +107,7 @@ impl D1Directory {
     /// Create a user through the support API. `Ok(false)` when the email is taken.
     pub async fn insert_user(&self, u: &User) -> Result<bool, StoreError> {
         let r = self.insert_user_stmt(u)?.run().await.map_err(unavailable)?;
-        Ok(changes(&r) == 1)
+        Ok(changes(&r)? == 1)
     }
 
     fn insert_user_stmt(&self, u: &User) -> Result<D1PreparedStatement, StoreError> {
@@ -239,7 +239,7 @@ impl D1Directory {
             .run()
             .await
             .map_err(unavailable)?;
-        Ok(changes(&r) == 1)
+        Ok(changes(&r)? == 1)
     }
 
     /// Store a new admin token's hash.
@@ -300,7 +300,7 @@ impl D1Directory {
             .run()
             .await
             .map_err(unavailable)?;
-        Ok(changes(&r) == 1)
+        Ok(changes(&r)? == 1)
     }
 
     /// Whether a permission set of the company grants the admin surfaces.
@@ -341,12 +341,18 @@ impl D1Directory {
         .run()
         .await
         .map_err(unavailable)?;
-        Ok(changes(&r))
+        changes(&r)
     }
 }
 
-fn changes(r: &worker::D1Result) -> usize {
-    r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+/// Rows a statement changed. A result without `meta.changes` is a store failure, not "none":
+/// reading it as 0 would turn a D1 fault into a replay, a mismatch or a busy answer.
+fn changes(r: &worker::D1Result) -> Result<usize, StoreError> {
+    r.meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .ok_or_else(|| StoreError::Unavailable("D1 result without meta.changes".into()))
 }
 
 impl Directory for D1Directory {
@@ -407,7 +413,7 @@ impl Directory for D1Directory {
             .run()
             .await
             .map_err(unavailable)?;
-        Ok(changes(&r) == 1)
+        Ok(changes(&r)? == 1)
     }
 
     async fn consume_request(
@@ -424,7 +430,7 @@ impl Directory for D1Directory {
             .run()
             .await
             .map_err(unavailable)?;
-        Ok(changes(&r) == 1)
+        Ok(changes(&r)? == 1)
     }
 
     async fn sign_in(
@@ -442,7 +448,7 @@ impl Directory for D1Directory {
             .batch(vec![update, self.audit_stmt(audit, true)?])
             .await
             .map_err(unavailable)?;
-        match results.first().map(changes) {
+        match results.first().map(changes).transpose()? {
             Some(1) => Ok(()),
             _ => Err(StoreError::Unavailable("sign-in updated no user".into())),
         }
@@ -459,7 +465,7 @@ impl Directory for D1Directory {
             ])
             .await
             .map_err(unavailable)?;
-        Ok(results.first().map(changes) == Some(1))
+        Ok(results.first().map(changes).transpose()? == Some(1))
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

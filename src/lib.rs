@@ -41,11 +41,11 @@ impl RouteContext {
     }
 }
 
-/// The routes. A hand-written match over path segments: the worker crate's router would add a
-/// route-matching engine to the bundle for eleven fixed shapes.
 /// A route handler's future.
 type Handler = std::pin::Pin<Box<dyn std::future::Future<Output = worker::Result<Response>>>>;
 
+/// The routes. A hand-written match over path segments: the worker crate's router would add a
+/// route-matching engine to the bundle for eleven fixed shapes.
 async fn route(req: Request, env: Env) -> worker::Result<Response> {
     let path = req.path();
     let segs: Vec<String> = path
@@ -186,7 +186,6 @@ pub(crate) fn now() -> Timestamp {
     Timestamp(Date::now().as_millis() as i64)
 }
 
-/// A random reference ID for a person to quote to support.
 /// 32 bytes from the platform CSPRNG for RSA blinding, or None when it fails.
 fn random_seed() -> Option<saml_verify::BlindingSeed> {
     let mut b = [0u8; 32];
@@ -194,6 +193,7 @@ fn random_seed() -> Option<saml_verify::BlindingSeed> {
     Some(saml_verify::BlindingSeed::new(b))
 }
 
+/// A random reference ID for a person to quote to support.
 pub(crate) fn new_reference() -> String {
     secret_hex(8).unwrap_or_else(|| web::hex_id(&Date::now().as_millis().to_be_bytes()))
 }
@@ -342,6 +342,15 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
         Ok(k) => k,
         Err(d) => return refuse(Refusal::new("sp_keys_invalid", 503, d)),
     };
+    // Decryption is never unblinded: without randomness (never seen on Workers), refuse.
+    let blinding = random_seed();
+    if blinding.is_none() && !sp_keys.is_empty() {
+        return refuse(Refusal::new(
+            "random_unavailable",
+            503,
+            "no CSPRNG for RSA blinding",
+        ));
+    }
     let secret = ctx
         .env
         .secret("SESSION_SECRET")
@@ -360,8 +369,7 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
         reference: &reference,
         session_secret: secret.as_bytes(),
         sp_keys: &sp_keys,
-        // Fresh randomness blinds RSA decryption; without it (never seen) decryption is unblinded.
-        blinding: random_seed(),
+        blinding,
     };
     let dir = D1Directory::new(db);
     match acs(&request, &KvSettings::new(kv), &dir).await {

@@ -222,7 +222,7 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "SAML single sign-on is not set up for this company yet. Sign in from your identity provider's portal.",
             "L'authentification unique SAML n'est pas encore configurée pour cette entreprise. Connectez-vous depuis le portail de votre fournisseur d'identité.",
         ),
-        "store_unavailable" | "store_corrupt" | "settings_invalid" | "idp_not_configured" | "session_secret_missing" | "binding_missing" => (
+        "store_unavailable" | "store_corrupt" | "settings_invalid" | "idp_not_configured" | "session_secret_missing" | "binding_missing" | "random_unavailable" | "sp_keys_invalid" => (
             "Sign-in is temporarily unavailable. Please try again in a few minutes.",
             "La connexion est momentanément indisponible. Veuillez réessayer dans quelques minutes.",
         ),

@@ -367,10 +367,14 @@ fn wrap_in_scope(doc: &Document, at: NodeId, plaintext: &str) -> String {
     }
     let mut out = String::from("<w");
     for (p, u) in scope {
+        // As c14n escapes attribute values: TAB, LF and CR survive attribute normalization.
         let u = u
             .replace('&', "&amp;")
             .replace('"', "&quot;")
-            .replace('<', "&lt;");
+            .replace('<', "&lt;")
+            .replace('\t', "&#x9;")
+            .replace('\n', "&#xA;")
+            .replace('\r', "&#xD;");
         if p.is_empty() {
             out.push_str(&format!(" xmlns=\"{u}\""));
         } else {

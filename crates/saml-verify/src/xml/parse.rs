@@ -437,10 +437,17 @@ fn resolve_reference(name: &str) -> Result<char, Error> {
         "apos" => '\'',
         "quot" => '"',
         _ => {
+            // XML 1.0 §4.1 CharRef: digits only (Rust's parsers would also take a leading '+').
             let code = if let Some(hex) = name.strip_prefix("#x") {
-                u32::from_str_radix(hex, 16).ok()
+                hex.bytes()
+                    .all(|b| b.is_ascii_hexdigit())
+                    .then(|| u32::from_str_radix(hex, 16).ok())
+                    .flatten()
             } else if let Some(dec) = name.strip_prefix('#') {
-                dec.parse::<u32>().ok()
+                dec.bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| dec.parse::<u32>().ok())
+                    .flatten()
             } else {
                 return Err(Error::malformed(format!("undefined entity &{name};")));
             };
@@ -499,6 +506,16 @@ mod tests {
         assert_eq!(code("<r>"), "xml_malformed");
         assert_eq!(code("<r/><r/>"), "xml_malformed");
         assert_eq!(code("<r>&#0;</r>"), "xml_malformed");
+        for bad in [
+            "<r>&#x+41;</r>",
+            "<r>&#+65;</r>",
+            "<r a=\"&#x+41;\"/>",
+            "<r>&#x;</r>",
+            "<r>&#;</r>",
+        ] {
+            assert_eq!(code(bad), "xml_malformed", "{bad}");
+        }
+        assert_eq!(p("<r>&#x41;&#66;</r>").unwrap().text(0), "AB");
         assert_eq!(code("<r>\u{1}</r>"), "xml_malformed");
         assert_eq!(code("<r xmlns:=\"u\"/>"), "xml_malformed");
         assert_eq!(code("<r xmlns:1p=\"u\"/>"), "xml_malformed");
