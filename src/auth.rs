@@ -22,10 +22,7 @@ pub enum AuthError {
 
 /// The valid session of this request, with the raw cookie value (the CSRF token binds to it).
 pub fn session(req: &Request, env: &Env) -> Option<(Claims, String)> {
-    let secret = env
-        .secret("SESSION_SECRET")
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let secret = crate::session_secret(env);
     let cookie = header(req, "Cookie");
     let value = web::cookie(cookie.as_deref(), session::COOKIE_NAME)?;
     let claims = session::check(secret.as_bytes(), value, now().unix_seconds())?;

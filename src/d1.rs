@@ -10,6 +10,8 @@ use worker::{D1Database, D1PreparedStatement};
 
 pub struct D1Directory {
     db: D1Database,
+    /// The key of [`jit::request_id`] (the `SESSION_SECRET`); empty: no request ID is valid.
+    request_secret: Vec<u8>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -73,7 +75,18 @@ pub struct AuditRow {
 
 impl D1Directory {
     pub fn new(db: D1Database) -> Self {
-        D1Directory { db }
+        D1Directory {
+            db,
+            request_secret: Vec::new(),
+        }
+    }
+
+    /// The same, able to check the AuthnRequest IDs this SP issued.
+    pub fn with_request_secret(db: D1Database, secret: &[u8]) -> Self {
+        D1Directory {
+            db,
+            request_secret: secret.to_vec(),
+        }
     }
 
     fn stmt(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
@@ -211,35 +224,6 @@ impl D1Directory {
         }
         self.db.batch(batch).await.map_err(unavailable)?;
         Ok(())
-    }
-
-    /// Remember an AuthnRequest ID until `expires`, unless the company already has `cap`
-    /// requests pending at `now` (false then: the endpoint is unauthenticated, so its writes
-    /// are bounded). One statement: the count and the insert are atomic.
-    pub async fn store_request(
-        &self,
-        company: &str,
-        id: &str,
-        now: Timestamp,
-        expires: Timestamp,
-        cap: u32,
-    ) -> Result<bool, StoreError> {
-        let r = self
-            .stmt(
-                "INSERT INTO authn_requests (company, id, expires_at) SELECT ?1, ?2, ?3 \
-                 WHERE (SELECT COUNT(*) FROM authn_requests WHERE company = ?1 AND expires_at > ?4) < ?5",
-                &[
-                    company.into(),
-                    id.into(),
-                    (expires.0 as f64).into(),
-                    (now.0 as f64).into(),
-                    f64::from(cap).into(),
-                ],
-            )?
-            .run()
-            .await
-            .map_err(unavailable)?;
-        Ok(changes(&r)? == 1)
     }
 
     /// Store a new admin token's hash.
@@ -422,10 +406,19 @@ impl Directory for D1Directory {
         request_id: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        let Some(expires) = jit::request_id::expiry(&self.request_secret, company, request_id)
+        else {
+            return Ok(false);
+        };
+        if expires <= now {
+            return Ok(false);
+        }
+        // Remembered until it expires (the cron purges it then), so it is answered only once.
         let r = self
             .stmt(
-                "DELETE FROM authn_requests WHERE company = ?1 AND id = ?2 AND expires_at > ?3",
-                &[company.into(), request_id.into(), (now.0 as f64).into()],
+                "INSERT INTO authn_requests (company, id, expires_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT DO NOTHING",
+                &[company.into(), request_id.into(), (expires.0 as f64).into()],
             )?
             .run()
             .await

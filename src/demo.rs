@@ -135,11 +135,7 @@ pub async fn dashboard(req: Request, ctx: RouteContext) -> worker::Result<Respon
     if !enabled(&ctx) {
         return not_found(&req);
     }
-    let secret = ctx
-        .env
-        .secret("SESSION_SECRET")
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let secret = crate::session_secret(&ctx.env);
     let cookie = header(&req, "Cookie");
     let claims = web::cookie(cookie.as_deref(), jit::session::COOKIE_NAME)
         .and_then(|v| jit::session::check(secret.as_bytes(), v, now().unix_seconds()));

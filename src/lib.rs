@@ -213,12 +213,11 @@ pub(crate) fn log_line(event: &str, reference: &str, company: &str, detail: &str
     serde_json::to_string(&line).unwrap_or_default()
 }
 
-/// A numeric wrangler var, or `default` when it is unset or not a number.
-pub(crate) fn var_u32(env: &Env, name: &str, default: u32) -> u32 {
-    env.var(name)
-        .ok()
-        .and_then(|v| v.to_string().trim().parse().ok())
-        .unwrap_or(default)
+/// The `SESSION_SECRET` (empty when unset: everything keyed by it then fails closed).
+pub(crate) fn session_secret(env: &Env) -> String {
+    env.secret("SESSION_SECRET")
+        .map(|s| s.to_string())
+        .unwrap_or_default()
 }
 
 /// The public origin this worker is reached at (no trailing slash).
@@ -351,11 +350,7 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
             "no CSPRNG for RSA blinding",
         ));
     }
-    let secret = ctx
-        .env
-        .secret("SESSION_SECRET")
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let secret = crate::session_secret(&ctx.env);
     let origin = public_origin(&ctx.env);
     let sp_entity_id = format!("{origin}/saml/{company}/metadata");
     let acs_url = format!("{origin}/saml/{company}/acs");
@@ -371,7 +366,7 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
         sp_keys: &sp_keys,
         blinding,
     };
-    let dir = D1Directory::new(db);
+    let dir = D1Directory::with_request_secret(db, secret.as_bytes());
     match acs(&request, &KvSettings::new(kv), &dir).await {
         Ok(done) => {
             let event = if done.created {

@@ -108,11 +108,7 @@ pub async fn security_page(req: Request, ctx: RouteContext) -> worker::Result<Re
         .provisionable_domains(&company)
         .await
         .unwrap_or_default();
-    let secret = ctx
-        .env
-        .secret("SESSION_SECRET")
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let secret = crate::session_secret(&ctx.env);
     let csrf = session::csrf_token(secret.as_bytes(), &cookie).unwrap_or_default();
     let origin = public_origin(&ctx.env);
     let saved = query_param(&req, "saved").is_some();
@@ -147,11 +143,7 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
         Ok(f) => f,
         Err(r) => return refuse(r.code, r.status, lang),
     };
-    let secret = ctx
-        .env
-        .secret("SESSION_SECRET")
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let secret = crate::session_secret(&ctx.env);
     let csrf = web::single(&form, "csrf", false)
         .ok()
         .flatten()
@@ -259,19 +251,13 @@ pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result
     html(200, lang, t(lang, "login_title"), &body)
 }
 
-/// Most AuthnRequests one company may have pending (unexpired, unanswered) at once: anyone can
-/// start a sign-in, so the rows it writes are bounded (about 1 MB per company).
-/// `MAX_PENDING_AUTHN_REQUESTS` (a wrangler var) overrides it.
-const MAX_PENDING_AUTHN_REQUESTS: u32 = 10_000;
-
-/// `GET /saml/{company}/login`: start SP-initiated sign-in (HTTP-Redirect AuthnRequest).
+/// `GET /saml/{company}/login`: start SP-initiated sign-in (HTTP-Redirect AuthnRequest). Anyone
+/// may call it, so it writes nothing: the request ID is signed ([`jit::request_id`]).
 pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let company = ctx.param("company").cloned().unwrap_or_default();
     let lang = lang_of(&req);
-    let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
-        (Ok(kv), Ok(db)) if jit::settings::is_identifier(&company) => {
-            (KvSettings::new(kv), D1Directory::new(db))
-        }
+    let kv = match ctx.env.kv("SETTINGS") {
+        Ok(kv) if jit::settings::is_identifier(&company) => KvSettings::new(kv),
         _ => return refuse("company_unknown", 404, lang),
     };
     let settings = match kv.company(&company).await {
@@ -282,23 +268,20 @@ pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Respons
     let Some(sso) = settings.saml.idp_sso_url.clone() else {
         return refuse("idp_sso_url_missing", 503, lang);
     };
-    let Some(id) = crate::secret_hex(16).map(|h| format!("_{h}")) else {
+    let mut nonce = [0u8; 16];
+    if getrandom::getrandom(&mut nonce).is_err() {
         return refuse("random_unavailable", 503, lang);
-    };
-    let t0 = now();
-    let cap = crate::var_u32(
-        &ctx.env,
-        "MAX_PENDING_AUTHN_REQUESTS",
-        MAX_PENDING_AUTHN_REQUESTS,
-    );
-    match db
-        .store_request(&company, &id, t0, t0.plus_seconds(REQUEST_TTL_SECONDS), cap)
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => return refuse("too_many_pending_requests", 429, lang),
-        Err(_) => return refuse("store_unavailable", 503, lang),
     }
+    let t0 = now();
+    let secret = crate::session_secret(&ctx.env);
+    let Some(id) = jit::request_id::issue(
+        secret.as_bytes(),
+        &company,
+        nonce,
+        t0.plus_seconds(REQUEST_TTL_SECONDS),
+    ) else {
+        return refuse("session_secret_missing", 503, lang);
+    };
     let origin = public_origin(&ctx.env);
     let xml = authn_request(
         &id,

@@ -214,10 +214,6 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "Ce formulaire a expiré. Rechargez la page et réessayez.",
         ),
         "invalid_field" => ("A value in the form is not valid.", "Une valeur du formulaire n'est pas valide."),
-        "too_many_pending_requests" => (
-            "Too many sign-ins are in progress for this company. Please try again in a few minutes.",
-            "Trop de connexions sont en cours pour cette entreprise. Veuillez réessayer dans quelques minutes.",
-        ),
         "idp_sso_url_missing" => (
             "SAML single sign-on is not set up for this company yet. Sign in from your identity provider's portal.",
             "L'authentification unique SAML n'est pas encore configurée pour cette entreprise. Connectez-vous depuis le portail de votre fournisseur d'identité.",

@@ -45,8 +45,6 @@ import urllib.parse
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SUPPORT_TOKEN = "test-support-token"
 SESSION_SECRET = "test-session-secret"
-# Pending SP-initiated AuthnRequests one company may have (the worker's default is 10,000).
-MAX_PENDING_AUTHN_REQUESTS = 12
 
 
 class HarnessError(RuntimeError):
@@ -144,7 +142,6 @@ class Worker:
                      "--var", f"SUPPORT_TOKEN:{SUPPORT_TOKEN}",
                      "--var", f"SESSION_SECRET:{SESSION_SECRET}",
                      "--var", f"SP_KEYS:{sp_keys_secret()}",
-                     "--var", f"MAX_PENDING_AUTHN_REQUESTS:{MAX_PENDING_AUTHN_REQUESTS}",
                      "--show-interactive-dev-session=false"],
                     cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True,  # its own process group: stop() kills wrangler and workerd together

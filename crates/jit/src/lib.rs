@@ -10,6 +10,7 @@ pub mod memory;
 pub mod policy;
 pub mod ports;
 pub mod redirect;
+pub mod request_id;
 pub mod session;
 pub mod settings;
 pub mod sp_initiated;

@@ -97,7 +97,8 @@ pub trait Directory {
     ) -> Result<bool, StoreError>;
 
     /// Consume an AuthnRequest ID this SP issued (SP-initiated sign-in): `Ok(true)` once, for an
-    /// ID that exists and has not expired at `now`; atomic (a single delete).
+    /// ID that was issued and has not expired at `now`; atomic. (On D1 the ID is a signed
+    /// [`crate::request_id`] and consuming it is an atomic insert of the used ID.)
     async fn consume_request(
         &self,
         company: &str,

@@ -1,7 +1,7 @@
 //! SP-initiated sign-in: an AuthnRequest (SAML core §3.4.1) sent with the HTTP-Redirect binding
 //! (SAML bindings §3.4.4.1): DEFLATE (RFC 1951), base64, URL-encoded as `SAMLRequest`.
-//! The request is unsigned; its ID is stored with a short expiry and the response's
-//! InResponseTo must name it, once.
+//! The request is unsigned; its ID is signed by this SP with a short expiry
+//! ([`crate::request_id`]) and the response's InResponseTo must name it, once.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
