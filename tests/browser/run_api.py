@@ -55,13 +55,7 @@ def main() -> int:
             print(w.log_tail(60), file=sys.stderr, flush=True)
     finally:
         harness.stop_worker()
-    bad = {getattr(t, "test_case", t).id() for t, _ in result.failures + result.errors}
-    skipped = {t.id() for t, _ in result.skipped}
-    passed = len(result.started - bad - skipped)
-    failed = total - passed - len(skipped - bad)
-    sys.stderr.flush()
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return harness.report(result, total)
 
 
 if __name__ == "__main__":

@@ -76,15 +76,7 @@ def main() -> int:
     finally:
         harness.stop_worker()
 
-    # Count tests, not subtests: a test passes when it ran with no failure or error in any of its
-    # subtests. Tests that never ran (a setUpModule/setUpClass error) count as failed.
-    bad = {getattr(t, "test_case", t).id() for t, _ in result.failures + result.errors + [(u, None) for u in result.unexpectedSuccesses]}
-    skipped = {t.id() for t, _ in result.skipped}
-    passed = len(result.started - bad - skipped)
-    failed = total - passed - len(skipped - bad)
-    sys.stderr.flush()
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return harness.report(result, total)
 
 
 if __name__ == "__main__":
