@@ -3,10 +3,10 @@
 //! that names it.
 
 use jit::admin::{authorize, Action, Denied, Role};
+use jit::json::{obj, Json};
+use jit::json_path::{Fields, FromJson};
 use jit::ports::{Directory, SettingsStore, StoreError, User};
 use jit::settings::{is_identifier, CompanySettings, FieldError};
-use serde::Deserialize;
-use serde_json::{json, Value};
 use worker::{console_error, Env, Request, Response};
 
 use crate::RouteContext;
@@ -16,18 +16,25 @@ use crate::d1::D1Directory;
 use crate::kv::KvSettings;
 use crate::{harden, now, public_origin, read_body, web};
 
-pub(crate) fn reply(status: u16, body: &Value) -> worker::Result<Response> {
-    harden(Response::from_json(body)?.with_status(status))
+pub(crate) fn reply(status: u16, body: &Json) -> worker::Result<Response> {
+    harden(crate::json_response(body)?.with_status(status))
 }
 
 pub(crate) fn error(status: u16, code: &str, message: &str) -> worker::Result<Response> {
-    reply(status, &json!({"error": code, "message": message}))
+    reply(
+        status,
+        &obj([("error", code.into()), ("message", message.into())]),
+    )
 }
 
 pub(crate) fn field_error(e: &FieldError) -> worker::Result<Response> {
     reply(
         400,
-        &json!({"error": "invalid_field", "field": e.field, "message": e.reason}),
+        &obj([
+            ("error", "invalid_field".into()),
+            ("field", (&e.field).into()),
+            ("message", (&e.reason).into()),
+        ]),
     )
 }
 
@@ -64,10 +71,10 @@ pub(crate) async fn open(
 ) -> Result<Ctx, worker::Result<Response>> {
     let company = ctx.param("company").cloned().unwrap_or_default();
     if !is_identifier(&company) {
-        return Err(reply(
-            400,
-            &json!({"error": "invalid_field", "field": "company", "message": "1-64 of a-z A-Z 0-9 _ -"}),
-        ));
+        return Err(field_error(&FieldError {
+            field: "company".into(),
+            reason: "1-64 of a-z A-Z 0-9 _ -".into(),
+        }));
     }
     let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
         (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(db)),
@@ -140,22 +147,18 @@ pub(crate) async fn settings_of(c: &Ctx) -> Result<CompanySettings, worker::Resu
     }
 }
 
-pub(crate) fn with_endpoints(env: &Env, company: &str, s: &CompanySettings) -> Value {
+/// The settings document with this SP's endpoints for the company added.
+pub(crate) fn with_endpoints(env: &Env, company: &str, s: &CompanySettings) -> Json {
     let origin = public_origin(env);
-    let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.insert(
-            "sp_entity_id".into(),
-            format!("{origin}/saml/{company}/metadata").into(),
-        );
-        m.insert(
+    let mut v = s.to_json();
+    if let Json::Obj(m) = &mut v {
+        let metadata = format!("{origin}/saml/{company}/metadata");
+        m.push(("sp_entity_id".into(), (&metadata).into()));
+        m.push((
             "acs_url".into(),
             format!("{origin}/saml/{company}/acs").into(),
-        );
-        m.insert(
-            "metadata_url".into(),
-            format!("{origin}/saml/{company}/metadata").into(),
-        );
+        ));
+        m.push(("metadata_url".into(), metadata.into()));
     }
     v
 }
@@ -202,24 +205,41 @@ pub async fn get_company(req: Request, ctx: RouteContext) -> worker::Result<Resp
     reply(200, &with_endpoints(&ctx.env, &c.company, &settings))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct NewUser {
     email: String,
     confirmed: bool,
     impersonation: bool,
-    #[serde(default)]
     workspace: Option<String>,
-    #[serde(default)]
     permission_set: Option<String>,
 }
 
-fn user_json(u: &User) -> Value {
-    json!({
-        "company": u.company, "email": u.email, "workspace": u.workspace, "permission_set": u.permission_set,
-        "confirmed": u.confirmed, "impersonation": u.impersonation, "created_via": u.created_via,
-        "created_at": u.created_at, "last_login_at": u.last_login_at,
-    })
+impl FromJson for NewUser {
+    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+        let mut f = Fields::of(v, path)?;
+        let u = NewUser {
+            email: f.req("email")?,
+            confirmed: f.req("confirmed")?,
+            impersonation: f.req("impersonation")?,
+            workspace: f.opt("workspace")?,
+            permission_set: f.opt("permission_set")?,
+        };
+        f.finish()?;
+        Ok(u)
+    }
+}
+
+fn user_json(u: &User) -> Json {
+    obj([
+        ("company", (&u.company).into()),
+        ("email", (&u.email).into()),
+        ("workspace", u.workspace.as_ref().into()),
+        ("permission_set", u.permission_set.as_ref().into()),
+        ("confirmed", u.confirmed.into()),
+        ("impersonation", u.impersonation.into()),
+        ("created_via", (&u.created_via).into()),
+        ("created_at", (&u.created_at).into()),
+        ("last_login_at", u.last_login_at.as_ref().into()),
+    ])
 }
 
 /// `POST /admin/companies/{company}/users`: an existing dashboard user.
@@ -233,7 +253,7 @@ pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<
         Ok(b) => b,
         Err(r) => return error(r.status, r.code, &r.detail),
     };
-    let nu: NewUser = match jit::json_path::from_slice(&body) {
+    let nu = match jit::json_path::from_slice::<NewUser>(&body) {
         Ok(n) => n,
         Err(e) => return field_error(&e),
     };
@@ -309,7 +329,7 @@ pub async fn list_users(req: Request, ctx: RouteContext) -> worker::Result<Respo
     match c.dir.users(&c.company).await {
         Ok(users) => reply(
             200,
-            &json!({"users": users.iter().map(user_json).collect::<Vec<_>>()}),
+            &obj([("users", Json::Arr(users.iter().map(user_json).collect()))]),
         ),
         Err(e) => store_error(&e),
     }
@@ -319,7 +339,13 @@ pub async fn list_users(req: Request, ctx: RouteContext) -> worker::Result<Respo
 pub async fn audit(req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let c = try_open!(req, ctx, Action::Read);
     match c.dir.audit_rows(&c.company).await {
-        Ok(rows) => reply(200, &json!({"entries": rows})),
+        Ok(rows) => reply(
+            200,
+            &obj([(
+                "entries",
+                Json::Arr(rows.iter().map(|r| r.to_json()).collect()),
+            )]),
+        ),
         Err(e) => store_error(&e),
     }
 }

@@ -4,9 +4,9 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use jit::admin::{apply, Action, ChangeError, SecurityChange};
+use jit::json::{obj, Json};
 use jit::ports::{SettingsStore, StoreError};
 use jit::settings::{CompanySettings, FieldError};
-use serde_json::json;
 use worker::{Request, Response};
 
 use crate::admin::{
@@ -145,7 +145,7 @@ pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Resu
         Ok(b) => b,
         Err(r) => return error(r.status, r.code, &r.detail),
     };
-    let mut change: SecurityChange = match jit::json_path::from_slice(&body) {
+    let mut change = match jit::json_path::from_slice::<SecurityChange>(&body) {
         Ok(ch) => ch,
         Err(e) => return field_error(&e),
     };
@@ -186,7 +186,10 @@ pub async fn create_token(req: Request, ctx: RouteContext) -> worker::Result<Res
     }
     reply(
         201,
-        &json!({"id": id, "token": jit::tokens::format(&id, &secret)}),
+        &obj([
+            ("id", (&id).into()),
+            ("token", jit::tokens::format(&id, &secret).into()),
+        ]),
     )
 }
 
@@ -197,7 +200,13 @@ pub async fn list_tokens(req: Request, ctx: RouteContext) -> worker::Result<Resp
         Err(resp) => return resp,
     };
     match c.dir.tokens(&c.company).await {
-        Ok(rows) => reply(200, &json!({"tokens": rows})),
+        Ok(rows) => reply(
+            200,
+            &obj([(
+                "tokens",
+                Json::Arr(rows.iter().map(|r| r.to_json()).collect()),
+            )]),
+        ),
         Err(e) => store_error(&e),
     }
 }

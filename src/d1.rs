@@ -1,12 +1,14 @@
 //! The [`Directory`] port on D1: users, workspaces, permission sets, replay cache, audit log.
 //! Every query is parameterised; multi-statement writes go in one `batch` (one transaction).
 
+use jit::json::{obj, Json};
 use jit::policy::email_domain;
 use jit::ports::{AuditEntry, CompanyFacts, Directory, StoreError, User};
 use saml_verify::Timestamp;
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
+
+use crate::d1_js::{self, changes, Row};
 
 pub struct D1Directory {
     db: D1Database,
@@ -22,48 +24,43 @@ fn opt(v: Option<&str>) -> JsValue {
     v.map_or(JsValue::NULL, JsValue::from)
 }
 
-/// A `users` row as D1 returns it (numbers arrive as JS numbers).
-#[derive(Deserialize)]
-struct UserRow {
-    company: String,
-    email: String,
-    workspace: Option<String>,
-    permission_set: Option<String>,
-    confirmed: f64,
-    impersonation: f64,
-    created_via: String,
-    created_at: String,
-    last_login_at: Option<String>,
-}
-
-impl From<UserRow> for User {
-    fn from(r: UserRow) -> Self {
-        User {
-            company: r.company,
-            email: r.email,
-            workspace: r.workspace,
-            permission_set: r.permission_set,
-            confirmed: r.confirmed != 0.0,
-            impersonation: r.impersonation != 0.0,
-            created_via: r.created_via,
-            created_at: r.created_at,
-            last_login_at: r.last_login_at,
-        }
-    }
+/// A `users` row (flags are INTEGER 0/1).
+fn user_from(r: &Row) -> Result<User, StoreError> {
+    Ok(User {
+        company: r.text("company")?,
+        email: r.text("email")?,
+        workspace: r.opt_text("workspace")?,
+        permission_set: r.opt_text("permission_set")?,
+        confirmed: r.flag("confirmed")?,
+        impersonation: r.flag("impersonation")?,
+        created_via: r.text("created_via")?,
+        created_at: r.text("created_at")?,
+        last_login_at: r.opt_text("last_login_at")?,
+    })
 }
 
 const USER_COLUMNS: &str = "company, email, workspace, permission_set, confirmed, impersonation, created_via, created_at, last_login_at";
 
 /// An admin token as the support API lists it.
-#[derive(Debug, Deserialize, serde::Serialize)]
+#[derive(Debug)]
 pub struct TokenRow {
     pub id: String,
     pub created_at: String,
     pub revoked_at: Option<String>,
 }
 
+impl TokenRow {
+    pub fn to_json(&self) -> Json {
+        obj([
+            ("id", (&self.id).into()),
+            ("created_at", (&self.created_at).into()),
+            ("revoked_at", self.revoked_at.as_ref().into()),
+        ])
+    }
+}
+
 /// An audit row as the support API shows it.
-#[derive(Debug, Deserialize, serde::Serialize)]
+#[derive(Debug)]
 pub struct AuditRow {
     pub at: String,
     pub event: String,
@@ -71,6 +68,19 @@ pub struct AuditRow {
     pub assertion_id: Option<String>,
     pub reason: Option<String>,
     pub reference: String,
+}
+
+impl AuditRow {
+    pub fn to_json(&self) -> Json {
+        obj([
+            ("at", (&self.at).into()),
+            ("event", (&self.event).into()),
+            ("email", self.email.as_ref().into()),
+            ("assertion_id", self.assertion_id.as_ref().into()),
+            ("reason", self.reason.as_ref().into()),
+            ("reference", (&self.reference).into()),
+        ])
+    }
 }
 
 impl D1Directory {
@@ -119,7 +129,7 @@ impl D1Directory {
 
     /// Create a user through the support API. `Ok(false)` when the email is taken.
     pub async fn insert_user(&self, u: &User) -> Result<bool, StoreError> {
-        let r = self.insert_user_stmt(u)?.run().await.map_err(unavailable)?;
+        let r = d1_js::run(&self.insert_user_stmt(u)?).await?;
         Ok(changes(&r)? == 1)
     }
 
@@ -142,50 +152,41 @@ impl D1Directory {
     }
 
     pub async fn users(&self, company: &str) -> Result<Vec<User>, StoreError> {
-        let r = self
-            .stmt(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 ORDER BY email"),
-                &[company.into()],
-            )?
-            .all()
-            .await
-            .map_err(unavailable)?;
-        let rows: Vec<UserRow> = r
-            .results()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(rows.into_iter().map(User::from).collect())
+        let stmt = self.stmt(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 ORDER BY email"),
+            &[company.into()],
+        )?;
+        d1_js::all(&stmt).await?.iter().map(user_from).collect()
     }
 
     pub async fn audit_rows(&self, company: &str) -> Result<Vec<AuditRow>, StoreError> {
-        let r = self
-            .stmt(
-                "SELECT at, event, email, assertion_id, reason, reference FROM audit_log WHERE company = ?1 ORDER BY id DESC LIMIT 1000",
-                &[company.into()],
-            )?
-            .all()
-            .await
-            .map_err(unavailable)?;
-        r.results().map_err(|e| StoreError::Corrupt(e.to_string()))
+        let stmt = self.stmt(
+            "SELECT at, event, email, assertion_id, reason, reference FROM audit_log WHERE company = ?1 ORDER BY id DESC LIMIT 1000",
+            &[company.into()],
+        )?;
+        let rows = d1_js::all(&stmt).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    at: r.text("at")?,
+                    event: r.text("event")?,
+                    email: r.opt_text("email")?,
+                    assertion_id: r.opt_text("assertion_id")?,
+                    reason: r.opt_text("reason")?,
+                    reference: r.text("reference")?,
+                })
+            })
+            .collect()
     }
 
     /// Domains with a confirmed, non-impersonation user: the provisioning rule's source of truth.
     pub async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            domain: String,
-        }
-        let r = self
-            .stmt(
-                "SELECT DISTINCT domain FROM users WHERE company = ?1 AND confirmed = 1 AND impersonation = 0 ORDER BY domain",
-                &[company.into()],
-            )?
-            .all()
-            .await
-            .map_err(unavailable)?;
-        let rows: Vec<Row> = r
-            .results()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(rows.into_iter().map(|r| r.domain).collect())
+        let stmt = self.stmt(
+            "SELECT DISTINCT domain FROM users WHERE company = ?1 AND confirmed = 1 AND impersonation = 0 ORDER BY domain",
+            &[company.into()],
+        )?;
+        let rows = d1_js::all(&stmt).await?;
+        rows.iter().map(|r| r.text("domain")).collect()
     }
 
     /// Replace the company's workspaces and permission sets, in one transaction.
@@ -222,7 +223,7 @@ impl D1Directory {
                 ],
             )?);
         }
-        self.db.batch(batch).await.map_err(unavailable)?;
+        d1_js::batch(&self.db, &batch).await?;
         Ok(())
     }
 
@@ -234,39 +235,42 @@ impl D1Directory {
         secret_hash: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.stmt(
+        let stmt = self.stmt(
             "INSERT INTO admin_tokens (company, id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
             &[company.into(), id.into(), secret_hash.into(), now.to_string().into()],
-        )?
-        .run()
-        .await
-        .map_err(unavailable)?;
+        )?;
+        d1_js::run(&stmt).await?;
         Ok(())
     }
 
     /// The company and stored hash of an unrevoked token.
     pub async fn token(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            company: String,
-            secret_hash: String,
+        let stmt = self.stmt(
+            "SELECT company, secret_hash FROM admin_tokens WHERE id = ?1 AND revoked_at IS NULL",
+            &[id.into()],
+        )?;
+        match d1_js::first(&stmt).await? {
+            Some(r) => Ok(Some((r.text("company")?, r.text("secret_hash")?))),
+            None => Ok(None),
         }
-        let row: Option<Row> = self
-            .stmt("SELECT company, secret_hash FROM admin_tokens WHERE id = ?1 AND revoked_at IS NULL", &[id.into()])?
-            .first(None)
-            .await
-            .map_err(unavailable)?;
-        Ok(row.map(|r| (r.company, r.secret_hash)))
     }
 
     /// Tokens of a company (never their hashes).
     pub async fn tokens(&self, company: &str) -> Result<Vec<TokenRow>, StoreError> {
-        let r = self
-            .stmt("SELECT id, created_at, revoked_at FROM admin_tokens WHERE company = ?1 ORDER BY created_at", &[company.into()])?
-            .all()
-            .await
-            .map_err(unavailable)?;
-        r.results().map_err(|e| StoreError::Corrupt(e.to_string()))
+        let stmt = self.stmt(
+            "SELECT id, created_at, revoked_at FROM admin_tokens WHERE company = ?1 ORDER BY created_at",
+            &[company.into()],
+        )?;
+        let rows = d1_js::all(&stmt).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenRow {
+                    id: r.text("id")?,
+                    created_at: r.text("created_at")?,
+                    revoked_at: r.opt_text("revoked_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Revoke a token; `Ok(false)` when there was no such unrevoked token.
@@ -276,15 +280,11 @@ impl D1Directory {
         id: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let r = self
-            .stmt(
-                "UPDATE admin_tokens SET revoked_at = ?3 WHERE company = ?1 AND id = ?2 AND revoked_at IS NULL",
-                &[company.into(), id.into(), now.to_string().into()],
-            )?
-            .run()
-            .await
-            .map_err(unavailable)?;
-        Ok(changes(&r)? == 1)
+        let stmt = self.stmt(
+            "UPDATE admin_tokens SET revoked_at = ?3 WHERE company = ?1 AND id = ?2 AND revoked_at IS NULL",
+            &[company.into(), id.into(), now.to_string().into()],
+        )?;
+        Ok(changes(&d1_js::run(&stmt).await?)? == 1)
     }
 
     /// Whether a permission set of the company grants the admin surfaces.
@@ -293,63 +293,43 @@ impl D1Directory {
         company: &str,
         permission_set: &str,
     ) -> Result<bool, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            admin: f64,
+        let stmt = self.stmt(
+            "SELECT admin FROM permission_sets WHERE company = ?1 AND id = ?2",
+            &[company.into(), permission_set.into()],
+        )?;
+        match d1_js::first(&stmt).await? {
+            Some(r) => r.flag("admin"),
+            None => Ok(false),
         }
-        let row: Option<Row> = self
-            .stmt(
-                "SELECT admin FROM permission_sets WHERE company = ?1 AND id = ?2",
-                &[company.into(), permission_set.into()],
-            )?
-            .first(None)
-            .await
-            .map_err(unavailable)?;
-        Ok(row.is_some_and(|r| r.admin != 0.0))
     }
 
     /// Delete replay-cache entries that have expired; returns how many.
     pub async fn purge_used_assertions(&self, now: Timestamp) -> Result<usize, StoreError> {
-        let r = self
-            .stmt(
-                "DELETE FROM used_assertions WHERE expires_at <= ?1",
-                &[(now.0 as f64).into()],
-            )?
-            .run()
-            .await
-            .map_err(unavailable)?;
-        self.stmt(
+        let assertions = self.stmt(
+            "DELETE FROM used_assertions WHERE expires_at <= ?1",
+            &[(now.0 as f64).into()],
+        )?;
+        let r = d1_js::run(&assertions).await?;
+        let requests = self.stmt(
             "DELETE FROM authn_requests WHERE expires_at <= ?1",
             &[(now.0 as f64).into()],
-        )?
-        .run()
-        .await
-        .map_err(unavailable)?;
+        )?;
+        d1_js::run(&requests).await?;
         changes(&r)
     }
 }
 
-/// Rows a statement changed. A result without `meta.changes` is a store failure, not "none":
-/// reading it as 0 would turn a D1 fault into a replay, a mismatch or a busy answer.
-fn changes(r: &worker::D1Result) -> Result<usize, StoreError> {
-    r.meta()
-        .ok()
-        .flatten()
-        .and_then(|m| m.changes)
-        .ok_or_else(|| StoreError::Unavailable("D1 result without meta.changes".into()))
-}
-
 impl Directory for D1Directory {
     async fn user(&self, company: &str, email: &str) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = self
-            .stmt(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 AND email = ?2"),
-                &[company.into(), email.into()],
-            )?
-            .first(None)
-            .await
-            .map_err(unavailable)?;
-        Ok(row.map(User::from))
+        let stmt = self.stmt(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 AND email = ?2"),
+            &[company.into(), email.into()],
+        )?;
+        d1_js::first(&stmt)
+            .await?
+            .as_ref()
+            .map(user_from)
+            .transpose()
     }
 
     async fn company_facts(
@@ -359,27 +339,19 @@ impl Directory for D1Directory {
         ws: Option<&str>,
         ps: Option<&str>,
     ) -> Result<CompanyFacts, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            domain_ok: f64,
-            ws_ok: f64,
-            ps_ok: f64,
-        }
-        let row: Option<Row> = self
-            .stmt(
+        let stmt = self.stmt(
                 "SELECT EXISTS (SELECT 1 FROM users WHERE company = ?1 AND domain = ?2 AND confirmed = 1 AND impersonation = 0) AS domain_ok, \
                  EXISTS (SELECT 1 FROM workspaces WHERE company = ?1 AND id = ?3) AS ws_ok, \
                  EXISTS (SELECT 1 FROM permission_sets WHERE company = ?1 AND id = ?4) AS ps_ok",
                 &[company.into(), domain.into(), opt(ws), opt(ps)],
-            )?
-            .first(None)
-            .await
-            .map_err(unavailable)?;
-        let r = row.ok_or_else(|| StoreError::Corrupt("no row from EXISTS query".into()))?;
+            )?;
+        let r = d1_js::first(&stmt)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("no row from EXISTS query".into()))?;
         Ok(CompanyFacts {
-            domain_has_confirmed_user: r.domain_ok != 0.0,
-            workspace_exists: r.ws_ok != 0.0,
-            permission_set_exists: r.ps_ok != 0.0,
+            domain_has_confirmed_user: r.flag("domain_ok")?,
+            workspace_exists: r.flag("ws_ok")?,
+            permission_set_exists: r.flag("ps_ok")?,
         })
     }
 
@@ -389,15 +361,11 @@ impl Directory for D1Directory {
         assertion_id: &str,
         expires: Timestamp,
     ) -> Result<bool, StoreError> {
-        let r = self
-            .stmt(
-                "INSERT INTO used_assertions (company, assertion_id, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                &[company.into(), assertion_id.into(), (expires.0 as f64).into()],
-            )?
-            .run()
-            .await
-            .map_err(unavailable)?;
-        Ok(changes(&r)? == 1)
+        let stmt = self.stmt(
+            "INSERT INTO used_assertions (company, assertion_id, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            &[company.into(), assertion_id.into(), (expires.0 as f64).into()],
+        )?;
+        Ok(changes(&d1_js::run(&stmt).await?)? == 1)
     }
 
     async fn consume_request(
@@ -414,16 +382,12 @@ impl Directory for D1Directory {
             return Ok(false);
         }
         // Remembered until it expires (the cron purges it then), so it is answered only once.
-        let r = self
-            .stmt(
-                "INSERT INTO authn_requests (company, id, expires_at) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT DO NOTHING",
-                &[company.into(), request_id.into(), (expires.0 as f64).into()],
-            )?
-            .run()
-            .await
-            .map_err(unavailable)?;
-        Ok(changes(&r)? == 1)
+        let stmt = self.stmt(
+            "INSERT INTO authn_requests (company, id, expires_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT DO NOTHING",
+            &[company.into(), request_id.into(), (expires.0 as f64).into()],
+        )?;
+        Ok(changes(&d1_js::run(&stmt).await?)? == 1)
     }
 
     async fn sign_in(
@@ -436,11 +400,7 @@ impl Directory for D1Directory {
             "UPDATE users SET last_login_at = ?3 WHERE company = ?1 AND email = ?2",
             &[company.into(), email.into(), audit.at.to_string().into()],
         )?;
-        let results = self
-            .db
-            .batch(vec![update, self.audit_stmt(audit, true)?])
-            .await
-            .map_err(unavailable)?;
+        let results = d1_js::batch(&self.db, &[update, self.audit_stmt(audit, true)?]).await?;
         match results.first().map(changes).transpose()? {
             Some(1) => Ok(()),
             _ => Err(StoreError::Unavailable("sign-in updated no user".into())),
@@ -450,22 +410,13 @@ impl Directory for D1Directory {
     async fn provision(&self, user: &User, audit: &AuditEntry) -> Result<bool, StoreError> {
         // The audit row is inserted only when the user row was: a concurrent first login that
         // lost the race writes nothing here and signs in instead.
-        let results = self
-            .db
-            .batch(vec![
-                self.insert_user_stmt(user)?,
-                self.audit_stmt(audit, true)?,
-            ])
-            .await
-            .map_err(unavailable)?;
+        let stmts = [self.insert_user_stmt(user)?, self.audit_stmt(audit, true)?];
+        let results = d1_js::batch(&self.db, &stmts).await?;
         Ok(results.first().map(changes).transpose()? == Some(1))
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        self.audit_stmt(entry, false)?
-            .run()
-            .await
-            .map_err(unavailable)?;
+        d1_js::run(&self.audit_stmt(entry, false)?).await?;
         Ok(())
     }
 }

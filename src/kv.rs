@@ -20,8 +20,7 @@ impl KvSettings {
 
     /// Store a validated document.
     pub async fn put(&self, company: &str, settings: &CompanySettings) -> Result<(), StoreError> {
-        let json =
-            serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = settings.to_json().dump();
         // As bytes: `put` with a String goes through worker's generic serde path, which drags
         // number formatting into the bundle; KV stores the same UTF-8 either way.
         self.kv

@@ -6,6 +6,7 @@ mod admin;
 mod admin_security;
 mod auth;
 mod d1;
+mod d1_js;
 #[cfg(feature = "demo")]
 mod demo;
 #[cfg(any(feature = "demo", test))]
@@ -17,6 +18,7 @@ pub mod web;
 
 use futures_util::StreamExt;
 use jit::flow::{acs, AcsRequest};
+use jit::json::{obj, Json};
 use jit::Refusal;
 use saml_verify::Timestamp;
 use worker::{
@@ -176,8 +178,12 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match result {
         Ok(n) => console_log!("{{\"event\":\"purge_used_assertions\",\"deleted\":{n}}}"),
         Err(e) => console_error!(
-            "{{\"event\":\"purge_used_assertions\",\"error\":{}}}",
-            serde_json::Value::from(e)
+            "{}",
+            obj([
+                ("event", "purge_used_assertions".into()),
+                ("error", e.into())
+            ])
+            .dump()
         ),
     }
 }
@@ -208,9 +214,20 @@ pub(crate) fn secret_hex(n: usize) -> Option<String> {
 
 /// One structured log line. Never holds a secret or assertion content: codes, IDs, detail.
 pub(crate) fn log_line(event: &str, reference: &str, company: &str, detail: &str) -> String {
-    let line = serde_json::json!({"event": event, "reference": reference, "company": company, "detail": detail});
-    // Serialize, not Display: the same JSON without a second formatter in the bundle.
-    serde_json::to_string(&line).unwrap_or_default()
+    obj([
+        ("event", event.into()),
+        ("reference", reference.into()),
+        ("company", company.into()),
+        ("detail", detail.into()),
+    ])
+    .dump()
+}
+
+/// A JSON response (200 until the caller sets a status).
+pub(crate) fn json_response(body: &Json) -> worker::Result<Response> {
+    let mut resp = Response::from_bytes(body.dump().into_bytes())?;
+    resp.headers_mut().set("Content-Type", "application/json")?;
+    Ok(resp)
 }
 
 /// The `SESSION_SECRET` (empty when unset: everything keyed by it then fails closed).
@@ -246,7 +263,10 @@ pub(crate) fn refusal_response(
     json: bool,
 ) -> worker::Result<Response> {
     let resp = if json {
-        Response::from_json(&serde_json::json!({"error": r.code, "reference": reference}))?
+        json_response(&obj([
+            ("error", r.code.into()),
+            ("reference", reference.into()),
+        ]))?
     } else {
         let mut resp = Response::from_html(web::refusal_page(r.code, reference, lang))?;
         resp.headers_mut().set("Content-Language", lang.tag())?;
@@ -374,8 +394,13 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
             } else {
                 "signed_in"
             };
-            let line = serde_json::json!({"event": event, "reference": reference, "company": company, "assertion_id": done.assertion_id});
-            console_log!("{}", serde_json::to_string(&line).unwrap_or_default());
+            let line = obj([
+                ("event", event.into()),
+                ("reference", (&reference).into()),
+                ("company", (&company).into()),
+                ("assertion_id", (&done.assertion_id).into()),
+            ]);
+            console_log!("{}", line.dump());
             if done.created {
                 admin::refresh_domains_mirror(&ctx.env, &company).await;
             }

@@ -1,6 +1,8 @@
 //! Pure HTTP helpers: form decoding, content negotiation, refusal pages, security headers, SP
 //! metadata. No `worker` calls here, so all of it is unit-tested natively.
 
+use jit::json::Json;
+use jit::json_path::FromJson;
 use jit::Refusal;
 
 /// Largest ACS form body read (bytes): a 1 MiB response is 1.4 MiB of base64.
@@ -310,20 +312,24 @@ pub fn sp_keys_from_secret(
     if secret.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let map: std::collections::BTreeMap<String, Vec<String>> = serde_json::from_str(secret)
-        .map_err(|_| "SP_KEYS is not a JSON object of company -> [PEM]".to_owned())?;
-    map.get(company)
-        .map(|pems| {
-            pems.iter()
-                .enumerate()
-                .map(|(i, pem)| {
-                    saml_verify::DecryptionKey::from_pem(pem).map_err(|_| {
-                        format!("SP_KEYS[{company}][{i}] is not an RSA private key in PEM")
-                    })
-                })
-                .collect()
+    let shape = || "SP_KEYS is not a JSON object of company -> [PEM]".to_owned();
+    let Ok(Json::Obj(map)) = jit::json::parse(secret.as_bytes()) else {
+        return Err(shape());
+    };
+    let mut pems = Vec::new();
+    for (id, list) in &map {
+        let list = Vec::<String>::from_json(list, id).map_err(|_| shape())?;
+        if id == company {
+            pems = list;
+        }
+    }
+    pems.iter()
+        .enumerate()
+        .map(|(i, pem)| {
+            saml_verify::DecryptionKey::from_pem(pem)
+                .map_err(|_| format!("SP_KEYS[{company}][{i}] is not an RSA private key in PEM"))
         })
-        .unwrap_or_else(|| Ok(Vec::new()))
+        .collect()
 }
 
 /// Lower-case hex of `bytes`: reference IDs.
@@ -492,7 +498,7 @@ mod secret_tests {
             .contains("SP_KEYS"));
         let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/dev-idp.key"))
             .unwrap();
-        let secret = serde_json::json!({"acme": [pem]}).to_string();
+        let secret = jit::json::obj([("acme", vec![pem].into())]).dump();
         assert_eq!(sp_keys_from_secret(&secret, "acme").unwrap().len(), 1);
         assert!(
             format!("{:?}", sp_keys_from_secret(&secret, "acme").unwrap()).contains("redacted")

@@ -1,34 +1,30 @@
-//! Name the field a JSON deserialization error is about (`provisioning.default_workspace`,
-//! `workspaces[1].id`), from the position serde_json reports: the document is scanned up to that
-//! point, tracking object keys and array indices. Non-generic, so it costs the worker bundle a
-//! few hundred bytes where a path-tracking deserializer wrapper costs tens of kilobytes.
+//! Typed reading of a parsed JSON document ([`crate::json`]) that names the field at fault
+//! (`provisioning.default_workspace`, `workspaces[1].id`): [`FromJson`] for the documents and
+//! bodies this service reads, [`Fields`] for objects with a fixed set of members. For a syntax
+//! error, the path is recovered by scanning the document up to the offset where it was found.
 
-use serde::de::DeserializeOwned;
+use crate::json::{self, Json};
+pub use crate::settings::FieldError;
 
-use crate::settings::FieldError;
-
-#[derive(Debug)]
-enum Frame {
-    Object(Option<String>),
-    Array(usize),
+/// A type read from JSON at `path` (`""` for the document itself).
+pub trait FromJson: Sized {
+    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError>;
 }
 
-/// Deserialize `json`, or a [`FieldError`] naming the field at fault.
-pub fn from_slice<T: DeserializeOwned>(json: &[u8]) -> Result<T, FieldError> {
-    serde_json::from_slice(json).map_err(|e| {
-        let msg = e.to_string();
-        let reason = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-        let offset = byte_offset(json, e.line(), e.column());
-        let mut field = path_at(json, offset);
-        // "missing field `x`" points at the end of the object that lacks it.
-        if let Some(name) = reason
-            .strip_prefix("missing field `")
-            .and_then(|r| r.strip_suffix('`'))
-        {
-            field = join(&field, name);
-        }
-        FieldError { field, reason }
-    })
+/// Parse `json` and read a `T` from it, or a [`FieldError`] naming the field at fault.
+pub fn from_slice<T: FromJson>(json: &[u8]) -> Result<T, FieldError> {
+    let v = json::parse(json).map_err(|e| FieldError {
+        field: path_at(json, e.offset),
+        reason: format!("not JSON: {} (byte {})", e.reason, e.offset),
+    })?;
+    T::from_json(&v, "")
+}
+
+fn type_error(path: &str, expected: &str, found: &Json) -> FieldError {
+    FieldError {
+        field: path.to_owned(),
+        reason: format!("expected {expected}, found {}", found.kind()),
+    }
 }
 
 fn join(base: &str, name: &str) -> String {
@@ -39,19 +35,123 @@ fn join(base: &str, name: &str) -> String {
     }
 }
 
-/// serde_json's 1-based line and column (0 for "at end") as a byte offset.
-fn byte_offset(json: &[u8], line: usize, column: usize) -> usize {
-    if line == 0 {
-        return json.len();
+impl FromJson for String {
+    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+        v.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| type_error(path, "a string", v))
     }
-    let mut start = 0;
-    for _ in 1..line {
-        match json[start..].iter().position(|&b| b == b'\n') {
-            Some(i) => start += i + 1,
-            None => return json.len(),
+}
+
+impl FromJson for bool {
+    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+        match v {
+            Json::Bool(b) => Ok(*b),
+            _ => Err(type_error(path, "a boolean", v)),
         }
     }
-    (start + column).min(json.len())
+}
+
+impl FromJson for i64 {
+    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+        match v {
+            Json::Int(n) => Ok(*n),
+            _ => Err(type_error(path, "an integer", v)),
+        }
+    }
+}
+
+impl FromJson for u32 {
+    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+        let n = i64::from_json(v, path)?;
+        u32::try_from(n).map_err(|_| FieldError {
+            field: path.to_owned(),
+            reason: "expected an integer from 0 to 4294967295".into(),
+        })
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+        match v {
+            Json::Arr(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| T::from_json(item, &format!("{path}[{i}]")))
+                .collect(),
+            _ => Err(type_error(path, "an array", v)),
+        }
+    }
+}
+
+/// The members of an object being read: each is taken at most once, and [`Fields::finish`]
+/// refuses any left over (unknown fields are errors, not silently dropped settings).
+pub struct Fields<'a> {
+    path: String,
+    members: &'a [(String, Json)],
+    taken: Vec<bool>,
+}
+
+impl<'a> Fields<'a> {
+    /// The object at `path`, or an error if `v` is not one.
+    pub fn of(v: &'a Json, path: &str) -> Result<Self, FieldError> {
+        match v {
+            Json::Obj(members) => Ok(Fields {
+                path: path.to_owned(),
+                members,
+                taken: vec![false; members.len()],
+            }),
+            _ => Err(type_error(path, "an object", v)),
+        }
+    }
+
+    fn take(&mut self, key: &str) -> Option<&'a Json> {
+        let i = self.members.iter().position(|(k, _)| k == key)?;
+        self.taken[i] = true;
+        self.members.get(i).map(|(_, v)| v)
+    }
+
+    /// A member that must be present.
+    pub fn req<T: FromJson>(&mut self, key: &str) -> Result<T, FieldError> {
+        let path = join(&self.path, key);
+        match self.take(key) {
+            Some(v) => T::from_json(v, &path),
+            None => Err(FieldError {
+                field: path,
+                reason: "missing field".into(),
+            }),
+        }
+    }
+
+    /// A member that may be absent or null.
+    pub fn opt<T: FromJson>(&mut self, key: &str) -> Result<Option<T>, FieldError> {
+        match self.take(key) {
+            None | Some(Json::Null) => Ok(None),
+            Some(v) => T::from_json(v, &join(&self.path, key)).map(Some),
+        }
+    }
+
+    /// A member whose absence (or null) means its default.
+    pub fn or_default<T: FromJson + Default>(&mut self, key: &str) -> Result<T, FieldError> {
+        Ok(self.opt(key)?.unwrap_or_default())
+    }
+
+    /// Done reading: an error naming the first member nobody took.
+    pub fn finish(self) -> Result<(), FieldError> {
+        match self.taken.iter().position(|t| !t) {
+            None => Ok(()),
+            Some(i) => Err(FieldError {
+                field: join(&self.path, self.members.get(i).map_or("", |(k, _)| k)),
+                reason: "unknown field".into(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Frame {
+    Object(Option<String>),
+    Array(usize),
 }
 
 /// The path of the innermost value being read at `offset`.
@@ -108,27 +208,53 @@ fn path_at(json: &[u8], offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[derive(Debug, PartialEq)]
     struct Inner {
         id: String,
         on: bool,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    impl FromJson for Inner {
+        fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+            let mut f = Fields::of(v, path)?;
+            let inner = Inner {
+                id: f.req("id")?,
+                on: f.req("on")?,
+            };
+            f.finish()?;
+            Ok(inner)
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
     struct Outer {
         name: String,
         inner: Inner,
         list: Vec<Inner>,
+        n: Option<u32>,
+    }
+
+    impl FromJson for Outer {
+        fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+            let mut f = Fields::of(v, path)?;
+            let outer = Outer {
+                name: f.req("name")?,
+                inner: f.req("inner")?,
+                list: f.or_default("list")?,
+                n: f.opt("n")?,
+            };
+            f.finish()?;
+            Ok(outer)
+        }
+    }
+
+    fn error(json: &str) -> FieldError {
+        from_slice::<Outer>(json.as_bytes()).unwrap_err()
     }
 
     fn field(json: &str) -> String {
-        from_slice::<Outer>(json.as_bytes()).unwrap_err().field
+        error(json).field
     }
 
     #[test]
@@ -153,7 +279,53 @@ mod tests {
         );
         assert_eq!(field("{\n \"name\": 5,\n \"inner\": {}}"), "name");
         assert_eq!(field(r#"{"inner":{"id":"a","on":true},"list":[]}"#), "name");
-        assert_eq!(field(r#"{"na\"me":1}"#), "na\\\"me");
+        assert_eq!(
+            field(r#"{"name":"x","inner":{"id":"a","on":true},"n":-1}"#),
+            "n"
+        );
         assert_eq!(field("not json"), "");
+        assert_eq!(field("[]"), "");
+    }
+
+    #[test]
+    fn syntax_errors_name_where_they_are() {
+        assert_eq!(field(r#"{"na\"me":1,"#), "na\\\"me");
+        assert_eq!(
+            field(r#"{"name":"x","inner":{"id":"a","on":tru}}"#),
+            "inner.on"
+        );
+        assert_eq!(
+            field(r#"{"name":"x","list":[{}, {"id": 01}]}"#),
+            "list[1].id"
+        );
+        let e = error(r#"{"name":"x","name":"y"}"#);
+        assert_eq!(e.reason, "not JSON: an object repeats a key (byte 0)");
+    }
+
+    #[test]
+    fn reasons_say_what_was_expected() {
+        assert_eq!(
+            error(r#"{"name":5}"#).reason,
+            "expected a string, found an integer"
+        );
+        assert_eq!(error(r#"{"name":"x"}"#).reason, "missing field");
+        assert_eq!(
+            error(r#"{"name":"x","inner":{"id":"a","on":true},"more":1}"#).reason,
+            "unknown field"
+        );
+        assert_eq!(
+            error(r#"{"name":"x","inner":{"id":"a","on":true},"n":1.0}"#).reason,
+            "expected an integer, found a number"
+        );
+    }
+
+    #[test]
+    fn optional_members_may_be_absent_or_null() {
+        let o: Outer =
+            from_slice(br#"{"name":"x","inner":{"id":"a","on":true},"list":null,"n":null}"#)
+                .unwrap();
+        assert_eq!((o.list.len(), o.n), (0, None));
+        let o: Outer = from_slice(br#"{"name":"x","inner":{"id":"a","on":false},"n":7}"#).unwrap();
+        assert_eq!((o.inner.on, o.n), (false, Some(7)));
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod flow;
+pub mod json;
 pub mod json_path;
 pub mod memory;
 pub mod policy;
@@ -13,6 +14,7 @@ pub mod redirect;
 pub mod request_id;
 pub mod session;
 pub mod settings;
+mod settings_json;
 pub mod sp_initiated;
 pub mod tokens;
 

@@ -6,8 +6,11 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+
+use crate::json::{obj, Json};
+use crate::json_path::{Fields, FromJson};
+use crate::settings::FieldError;
 
 /// Name of the cookie.
 pub const COOKIE_NAME: &str = "saml_jit_session";
@@ -15,15 +18,45 @@ pub const COOKIE_NAME: &str = "saml_jit_session";
 pub const MAX_AGE_SECONDS: i64 = 8 * 3600;
 
 /// What a session says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
     pub company: String,
     pub email: String,
     pub iat: i64,
     pub exp: i64,
     /// The IdP's SessionIndex, when given.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sid: Option<String>,
+}
+
+impl Claims {
+    /// `{"company","email","iat","exp"}`, then `"sid"` when there is one.
+    fn to_json(&self) -> Json {
+        let mut v = obj([
+            ("company", (&self.company).into()),
+            ("email", (&self.email).into()),
+            ("iat", self.iat.into()),
+            ("exp", self.exp.into()),
+        ]);
+        if let (Json::Obj(m), Some(sid)) = (&mut v, &self.sid) {
+            m.push(("sid".to_owned(), sid.into()));
+        }
+        v
+    }
+}
+
+impl FromJson for Claims {
+    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+        let mut f = Fields::of(v, path)?;
+        let c = Claims {
+            company: f.req("company")?,
+            email: f.req("email")?,
+            iat: f.req("iat")?,
+            exp: f.req("exp")?,
+            sid: f.opt("sid")?,
+        };
+        f.finish()?;
+        Ok(c)
+    }
 }
 
 /// HMAC-SHA256 over `data`. HMAC takes keys of any length; None only for an empty secret,
@@ -39,7 +72,7 @@ fn mac(secret: &[u8], data: &[u8]) -> Option<Hmac<Sha256>> {
 
 /// Sign `claims` into a cookie value (None when the secret is empty).
 pub fn issue(secret: &[u8], claims: &Claims) -> Option<String> {
-    let json = serde_json::to_vec(claims).ok()?;
+    let json = claims.to_json().dump();
     let signed = format!("v1.{}", URL_SAFE_NO_PAD.encode(json));
     let tag = mac(secret, signed.as_bytes())?.finalize().into_bytes();
     Some(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag)))
@@ -51,7 +84,8 @@ pub fn check(secret: &[u8], value: &str, now: i64) -> Option<Claims> {
     let payload = signed.strip_prefix("v1.")?;
     let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
     mac(secret, signed.as_bytes())?.verify_slice(&tag).ok()?;
-    let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    let json = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims = crate::json_path::from_slice::<Claims>(&json).ok()?;
     (now < claims.exp && claims.iat <= now + 300).then_some(claims)
 }
 
@@ -107,5 +141,23 @@ mod tests {
             None
         );
         assert_eq!(check(b"secret", "v1..", 200), None);
+    }
+
+    #[test]
+    fn the_payload_is_the_documented_json() {
+        let c = Claims {
+            company: "acme".into(),
+            email: "a\"b@c.com".into(),
+            iat: 100,
+            exp: 200,
+            sid: Some("s1".into()),
+        };
+        let v = issue(b"k", &c).unwrap();
+        let payload = v.split('.').nth(1).unwrap();
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(payload).unwrap(),
+            br#"{"company":"acme","email":"a\"b@c.com","iat":100,"exp":200,"sid":"s1"}"#
+        );
+        assert_eq!(check(b"k", &v, 150), Some(c));
     }
 }

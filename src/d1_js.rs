@@ -1,0 +1,123 @@
+//! D1 statements run and read through the D1 binding's own JS objects: rows are read column by
+//! column with `Reflect`, and `meta.changes` likewise. workers-rs' `results::<T>()`, `first` and
+//! `meta` go through serde_wasm_bindgen, whose generic deserializers (and the float formatting
+//! their error messages reach) cost the bundle more than everything in this file.
+
+use jit::ports::StoreError;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys::{Array, Error, Promise, Reflect};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{D1Database, D1PreparedStatement};
+
+/// A store outage, with D1's message (and SQLite's, which D1 puts in the error's cause).
+fn unavailable(e: JsValue) -> StoreError {
+    let message = |v: &JsValue| {
+        v.dyn_ref::<Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| v.as_string())
+    };
+    let mut msg = message(&e).unwrap_or_else(|| "unknown error".into());
+    if let Some(cause) = e.dyn_ref::<Error>().and_then(|e| message(&e.cause())) {
+        msg = format!("{msg}: {cause}");
+    }
+    StoreError::Unavailable(format!("D1: {msg}"))
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("D1: {what}"))
+}
+
+async fn settle(p: Result<Promise, JsValue>) -> Result<JsValue, StoreError> {
+    JsFuture::from(p.map_err(unavailable)?)
+        .await
+        .map_err(unavailable)
+}
+
+fn member(v: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(v, &JsValue::from_str(key))
+        .ok()
+        .filter(|m| !m.is_undefined() && !m.is_null())
+}
+
+/// One result row: a JS object keyed by column name.
+pub struct Row(JsValue);
+
+impl Row {
+    fn column(&self, col: &str) -> Option<JsValue> {
+        member(&self.0, col)
+    }
+
+    fn wrong(col: &str) -> StoreError {
+        corrupt(&format!("column {col} missing or of the wrong type"))
+    }
+
+    /// A TEXT column that is never NULL.
+    pub fn text(&self, col: &str) -> Result<String, StoreError> {
+        self.column(col)
+            .and_then(|v| v.as_string())
+            .ok_or_else(|| Self::wrong(col))
+    }
+
+    /// A nullable TEXT column.
+    pub fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        match self.column(col) {
+            None => Ok(None),
+            Some(v) => v.as_string().map(Some).ok_or_else(|| Self::wrong(col)),
+        }
+    }
+
+    /// An INTEGER column used as a flag (SQLite has no boolean): non-zero is true.
+    pub fn flag(&self, col: &str) -> Result<bool, StoreError> {
+        self.column(col)
+            .and_then(|v| v.as_f64())
+            .map(|n| n != 0.0)
+            .ok_or_else(|| Self::wrong(col))
+    }
+}
+
+/// The first row, if any.
+pub async fn first(stmt: &D1PreparedStatement) -> Result<Option<Row>, StoreError> {
+    let v = settle(stmt.inner().first(None)).await?;
+    Ok((!v.is_null() && !v.is_undefined()).then_some(Row(v)))
+}
+
+/// Every row.
+pub async fn all(stmt: &D1PreparedStatement) -> Result<Vec<Row>, StoreError> {
+    let r = settle(stmt.inner().all()).await?;
+    let rows = member(&r, "results")
+        .and_then(|v| v.dyn_into::<Array>().ok())
+        .ok_or_else(|| corrupt("result without rows"))?;
+    Ok(rows.iter().map(Row).collect())
+}
+
+/// Run a statement for its effect; the D1 result (see [`changes`]).
+pub async fn run(stmt: &D1PreparedStatement) -> Result<JsValue, StoreError> {
+    settle(stmt.inner().run()).await
+}
+
+/// Run statements in one transaction; their D1 results, in order.
+pub async fn batch(
+    db: &D1Database,
+    stmts: &[D1PreparedStatement],
+) -> Result<Vec<JsValue>, StoreError> {
+    let sys: &worker::worker_sys::D1Database = db.as_ref().unchecked_ref();
+    let list: Array = stmts
+        .iter()
+        .map(|s| AsRef::<JsValue>::as_ref(s.inner()).clone())
+        .collect();
+    let r = settle(sys.batch(list)).await?;
+    r.dyn_into::<Array>()
+        .map(|a| a.to_vec())
+        .map_err(|_| corrupt("batch result is not a list"))
+}
+
+/// Rows a statement changed. A result without `meta.changes` is a store failure, not "none":
+/// reading it as 0 would turn a D1 fault into a replay, a mismatch or a busy answer.
+pub fn changes(result: &JsValue) -> Result<usize, StoreError> {
+    member(result, "meta")
+        .and_then(|m| member(&m, "changes"))
+        .and_then(|c| c.as_f64())
+        .filter(|c| *c >= 0.0)
+        .map(|c| c as usize)
+        .ok_or_else(|| StoreError::Unavailable("D1 result without meta.changes".into()))
+}
