@@ -131,10 +131,17 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A member whose absence (or null) means its default.
+    /// A member whose absence means its default (null is not a value of `T`: an error).
     pub fn or_default<T: FromJson + Default>(&mut self, key: &str) -> Result<T, FieldError> {
-        Ok(self.opt(key)?.unwrap_or_default())
+        match self.take(key) {
+            None => Ok(T::default()),
+            Some(v) => T::from_json(v, &join(&self.path, key)),
+        }
     }
+
+    /// Done reading, ignoring members nobody took (documents meant to stay readable when a
+    /// later version adds members).
+    pub fn ignore_rest(self) {}
 
     /// Done reading: an error naming the first member nobody took.
     pub fn finish(self) -> Result<(), FieldError> {
@@ -150,27 +157,48 @@ impl<'a> Fields<'a> {
 
 #[derive(Debug)]
 enum Frame {
-    Object(Option<String>),
+    /// The current key, as a byte range of the document.
+    Object(Option<(usize, usize)>),
     Array(usize),
 }
 
-/// The path of the innermost value being read at `offset`.
+/// Longest key quoted in a path (bytes); longer ones are cut.
+const MAX_KEY_IN_PATH: usize = 64;
+
+/// The path of the innermost value being read at `offset`. Only the outer [`json::MAX_DEPTH`]
+/// levels are named (deeper ones cannot be valid anyway), so the work stays linear in `offset`.
 fn path_at(json: &[u8], offset: usize) -> String {
     let mut stack: Vec<Frame> = Vec::new();
+    let mut depth = 0usize;
     let mut i = 0;
     let mut expecting_key = false;
-    while i < offset.min(json.len()) {
+    let end = offset.min(json.len());
+    while i < end {
+        let innermost = if depth == stack.len() {
+            stack.last_mut()
+        } else {
+            None
+        };
         match json[i] {
-            b'{' => {
-                stack.push(Frame::Object(None));
-                expecting_key = true;
+            b'{' | b'[' => {
+                if depth < json::MAX_DEPTH {
+                    stack.push(if json[i] == b'{' {
+                        Frame::Object(None)
+                    } else {
+                        Frame::Array(0)
+                    });
+                }
+                depth += 1;
+                expecting_key = json[i] == b'{';
             }
-            b'[' => stack.push(Frame::Array(0)),
             b'}' | b']' => {
-                stack.pop();
+                if depth == stack.len() {
+                    stack.pop();
+                }
+                depth = depth.saturating_sub(1);
                 expecting_key = false;
             }
-            b',' => match stack.last_mut() {
+            b',' => match innermost {
                 Some(Frame::Array(n)) => *n += 1,
                 Some(Frame::Object(_)) => expecting_key = true,
                 None => {}
@@ -182,12 +210,8 @@ fn path_at(json: &[u8], offset: usize) -> String {
                 while i < json.len() && json[i] != b'"' {
                     i += if json[i] == b'\\' { 2 } else { 1 };
                 }
-                if expecting_key {
-                    if let Some(Frame::Object(k)) = stack.last_mut() {
-                        *k = Some(
-                            String::from_utf8_lossy(&json[start..i.min(json.len())]).into_owned(),
-                        );
-                    }
+                if let (true, Some(Frame::Object(k))) = (expecting_key, innermost) {
+                    *k = Some((start, i.min(json.len())));
                 }
             }
             _ => {}
@@ -197,7 +221,15 @@ fn path_at(json: &[u8], offset: usize) -> String {
     let mut out = String::new();
     for f in &stack {
         match f {
-            Frame::Object(Some(k)) => out = join(&out, k),
+            Frame::Object(Some((a, b))) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                let cut = (*b).min(a + MAX_KEY_IN_PATH);
+                out.push_str(&String::from_utf8_lossy(
+                    json.get(*a..cut).unwrap_or_default(),
+                ));
+            }
             Frame::Object(None) => {}
             Frame::Array(n) => out.push_str(&format!("[{n}]")),
         }
@@ -298,6 +330,18 @@ mod tests {
             field(r#"{"name":"x","list":[{}, {"id": 01}]}"#),
             "list[1].id"
         );
+        // Invalid UTF-8 after deep nesting: the path names the outer levels only, quickly.
+        let mut deep = r#"{"a":"#.repeat(50_000).into_bytes();
+        deep.push(0xff);
+        let outer = vec!["a"; json::MAX_DEPTH].join(".");
+        assert_eq!(from_slice::<Outer>(&deep).unwrap_err().field, outer);
+        let e = error(std::str::from_utf8(&deep[..deep.len() - 1]).unwrap());
+        assert_eq!(
+            (e.field, e.reason.contains("nested too deeply")),
+            (outer, true)
+        );
+        let long = format!("{{\"{}\":", "k".repeat(1000));
+        assert_eq!(field(&long), "k".repeat(MAX_KEY_IN_PATH));
         let e = error(r#"{"name":"x","name":"y"}"#);
         assert_eq!(e.reason, "not JSON: an object repeats a key (byte 0)");
     }
@@ -322,9 +366,13 @@ mod tests {
     #[test]
     fn optional_members_may_be_absent_or_null() {
         let o: Outer =
-            from_slice(br#"{"name":"x","inner":{"id":"a","on":true},"list":null,"n":null}"#)
-                .unwrap();
+            from_slice(br#"{"name":"x","inner":{"id":"a","on":true},"n":null}"#).unwrap();
         assert_eq!((o.list.len(), o.n), (0, None));
+        // A defaulted member that is not optional may be absent, not null.
+        assert_eq!(
+            field(r#"{"name":"x","inner":{"id":"a","on":true},"list":null}"#),
+            "list"
+        );
         let o: Outer = from_slice(br#"{"name":"x","inner":{"id":"a","on":false},"n":7}"#).unwrap();
         assert_eq!((o.inner.on, o.n), (false, Some(7)));
     }

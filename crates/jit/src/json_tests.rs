@@ -47,6 +47,16 @@ fn same(a: &Json, b: &Json) -> bool {
     }
 }
 
+/// Does the value hold a number too large for an f64?
+fn huge(v: &Json) -> bool {
+    match v {
+        Json::Num(x) => x.parse::<f64>().is_ok_and(f64::is_infinite),
+        Json::Arr(items) => items.iter().any(huge),
+        Json::Obj(members) => members.iter().any(|(_, v)| huge(v)),
+        _ => false,
+    }
+}
+
 #[test]
 fn reads_every_kind_of_value() {
     let v = parse(
@@ -228,7 +238,9 @@ proptest! {
         match (&ours, &theirs) {
             (Ok(a), Some(b)) => prop_assert!(same(a, b), "{doc:?}: {a:?} vs {b:?}"),
             (Err(e), Some(_)) => prop_assert_eq!(e.reason, "an object repeats a key", "{}", doc),
-            (Ok(a), None) => prop_assert!(false, "{doc:?}: only we accept it: {a:?}"),
+            // serde_json refuses numbers beyond f64 (RFC 8259 §6 lets readers limit range);
+            // here they stay text, and no field takes such a number.
+            (Ok(a), None) => prop_assert!(huge(a), "{doc:?}: only we accept it: {a:?}"),
             (Err(_), None) => {}
         }
     }
