@@ -487,18 +487,3 @@ def _install_signal_handlers():
 
 
 atexit.register(stop_worker)
-
-
-def report(result, total: int) -> int:
-    """Print the one summary line `N passed, N failed` for a unittest result whose tests record
-    `started` ids; the exit status. Counts tests, not subtests: a test passes when it ran with no
-    failure or error in any of its subtests; tests that never ran (a setUpModule/setUpClass
-    error) count as failed, and so does an unexpected success."""
-    bad = {getattr(t, "test_case", t).id()
-           for t, _ in result.failures + result.errors + [(u, None) for u in result.unexpectedSuccesses]}
-    skipped = {t.id() for t, _ in result.skipped}
-    passed = len(result.started - bad - skipped)
-    failed = total - passed - len(skipped - bad)
-    sys.stderr.flush()
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
