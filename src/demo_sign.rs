@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
-use saml_verify::xml::c14n::canonicalize;
+use saml_verify::xml::c14n::{canonicalize, Budget};
 use saml_verify::xml::{parse, Limits};
 use saml_verify::Timestamp;
 use sha2::{Digest, Sha256};
@@ -58,7 +58,15 @@ pub fn signed_response(
     let unsigned = assertion("");
     let doc = parse(unsigned.as_bytes(), Limits::default()).map_err(|e| e.to_string())?;
     let mut canonical = Vec::new();
-    canonicalize(&doc, doc.root(), None, &[], &mut canonical);
+    canonicalize(
+        &doc,
+        doc.root(),
+        None,
+        &[],
+        Budget::for_input(doc.source_len()),
+        &mut canonical,
+    )
+    .map_err(|e| format!("c14n over {} bytes", e.limit))?;
     let digest = STANDARD.encode(Sha256::digest(&canonical));
     // Written already in canonical form, so what is signed is exactly what a verifier rebuilds.
     let signed_info = format!(

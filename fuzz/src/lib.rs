@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use saml_verify::xml::c14n::canonicalize;
+use saml_verify::xml::c14n::{canonicalize, Budget};
 use saml_verify::xml::{parse, Document, Limits, NodeId};
 use saml_verify::{verify, Timestamp, Trust, TrustedKey};
 
@@ -23,7 +23,9 @@ pub const NOW: &str = "2026-01-01T00:01:00Z";
 
 fn c14n(doc: &Document, apex: NodeId, exclude: Option<NodeId>, prefixes: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
-    canonicalize(doc, apex, exclude, prefixes, &mut out);
+    // Within the budget verification uses: running out of it would be a finding too.
+    let budget = Budget::for_input(doc.source_len());
+    canonicalize(doc, apex, exclude, prefixes, budget, &mut out).expect("c14n within budget");
     out
 }
 

@@ -2,7 +2,7 @@
 //! Callers hand in the re-parsed canonical bytes that the signature covered, so everything read
 //! here was signed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ns::{SAML, SAMLP};
 use crate::time::Timestamp;
@@ -47,6 +47,8 @@ pub(crate) struct AssertionFields {
     pub session_index: Option<String>,
     pub session_not_on_or_after: Option<Timestamp>,
     pub attributes: BTreeMap<String, Vec<String>>,
+    /// Attributes with a value that holds an element (left out of `attributes`).
+    pub markup_attributes: BTreeSet<String>,
 }
 
 /// Text with surrounding XML white space removed.
@@ -119,6 +121,12 @@ pub(crate) fn assertion_fields(doc: &Document, a: NodeId) -> Result<AssertionFie
     let subject = doc.first_child(a, SAML, "Subject");
     if let Some(subject) = subject {
         if let Some(n) = doc.first_child(subject, SAML, "NameID") {
+            // Text only: `a@<b>x</b>y.com` reads as one address here and another elsewhere.
+            if doc.child_elements(n).next().is_some() {
+                return Err(Error::IdentityMarkup {
+                    field: "NameID".into(),
+                });
+            }
             f.name_id = trimmed_text(doc, n);
             f.name_id_format = attr(doc, n, "Format");
         }
@@ -140,6 +148,7 @@ pub(crate) fn assertion_fields(doc: &Document, a: NodeId) -> Result<AssertionFie
         return Err(Error::NameIdMissing);
     }
     read_conditions(doc, a, &mut f)?;
+    crate::schema::check_assertion(doc, a)?;
     for st in doc.children_named(a, SAML, "AuthnStatement") {
         f.has_authn_statement = true;
         f.session_index = f.session_index.or(attr(doc, st, "SessionIndex"));
@@ -152,9 +161,16 @@ pub(crate) fn assertion_fields(doc: &Document, a: NodeId) -> Result<AssertionFie
             let Some(name) = attr(doc, at, "Name") else {
                 continue;
             };
-            let values = f.attributes.entry(name).or_default();
+            let values = f.attributes.entry(name.clone()).or_default();
             for v in doc.children_named(at, SAML, "AttributeValue") {
-                values.push(trimmed_text(doc, v));
+                // A value with element content (Shibboleth's eduPersonTargetedID holds a
+                // NameID) is not text: it is never read, and its attribute is named so that a
+                // caller reading identity from it refuses.
+                if doc.child_elements(v).next().is_some() {
+                    f.markup_attributes.insert(name.clone());
+                } else {
+                    values.push(trimmed_text(doc, v));
+                }
             }
         }
     }

@@ -9,12 +9,15 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use crate::input::base64_text;
 use crate::keys::{TrustedKey, MIN_RSA_BITS};
 use crate::ns::{DSIG, EXC_C14N};
-use crate::xml::c14n::canonicalize;
+use crate::xml::c14n::{canonicalize, Budget};
 use crate::xml::{Document, Element, NodeId};
 use crate::{Error, Trust};
 
 /// Most distinct prefixes accepted in an InclusiveNamespaces PrefixList.
 const MAX_INCLUSIVE_PREFIXES: usize = 32;
+
+/// Most bytes the canonical SignedInfo may take (one Reference: real ones are under 2 KiB).
+const MAX_SIGNED_INFO_BYTES: usize = 64 * 1024;
 
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
@@ -276,21 +279,19 @@ pub(crate) fn verify(doc: &Document, sig: &Signature, trust: &Trust) -> Result<V
             })
         }
     }
-    let mut signed = Vec::with_capacity(4096);
+    // SignedInfo first (XML-DSig §3.2.2 before §3.2.1): it is small, so a forged signature costs
+    // one short canonicalization and one RSA operation, never work proportional to the document.
+    let mut si = Vec::with_capacity(1024);
     canonicalize(
         doc,
-        sig.parent,
-        Some(sig.node),
-        &sig.ref_prefixes,
-        &mut signed,
-    );
-    if sig.digest_alg.digest(&signed) != sig.digest_value {
-        return Err(Error::DigestMismatch);
-    }
-    let mut si = Vec::with_capacity(1024);
-    canonicalize(doc, sig.signed_info, None, &sig.si_prefixes, &mut si);
+        sig.signed_info,
+        None,
+        &sig.si_prefixes,
+        Budget(MAX_SIGNED_INFO_BYTES),
+        &mut si,
+    )
+    .map_err(|_| Error::sig_malformed("SignedInfo is too large"))?;
     let hashed = sig.sig_alg.digest(&si);
-
     let usable = |k: &&TrustedKey| trust.allow_sha1 || k.bits() >= MIN_RSA_BITS;
     let named: Vec<&TrustedKey> = trust
         .idp_keys
@@ -306,11 +307,26 @@ pub(crate) fn verify(doc: &Document, sig: &Signature, trust: &Trust) -> Result<V
     let ok = candidates
         .iter()
         .any(|k| k.verify(sig.sig_alg, &hashed, &sig.signature_value));
-    if ok {
-        Ok(signed)
-    } else if named.is_empty() && !sig.keyinfo_certs.is_empty() {
-        Err(Error::UntrustedKey)
-    } else {
-        Err(Error::SignatureInvalid)
+    if !ok {
+        return Err(if named.is_empty() && !sig.keyinfo_certs.is_empty() {
+            Error::UntrustedKey
+        } else {
+            Error::SignatureInvalid
+        });
     }
+    // Reference validation (§3.2.1), now that a pinned key signed SignedInfo.
+    let mut signed = Vec::with_capacity(4096);
+    canonicalize(
+        doc,
+        sig.parent,
+        Some(sig.node),
+        &sig.ref_prefixes,
+        Budget::for_input(doc.source_len()),
+        &mut signed,
+    )
+    .map_err(|e| Error::WorkLimitExceeded { limit: e.limit })?;
+    if sig.digest_alg.digest(&signed) != sig.digest_value {
+        return Err(Error::DigestMismatch);
+    }
+    Ok(signed)
 }

@@ -14,22 +14,62 @@ pub const DEFAULT_EMAIL_ATTRIBUTES: [&str; 5] = [
     "urn:oid:0.9.2342.19200300.100.1.3",
 ];
 
-/// The NameID when it is an address (its format says so, or it simply is one), else the first
-/// address among the configured attributes.
+/// `urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified` (SAML core §8.3.1).
+pub const UNSPECIFIED_NAME_ID_FORMAT: &str =
+    "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+
+/// Where the email of a verified assertion was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailSource {
+    /// The NameID, whose Format is emailAddress.
+    NameIdEmailAddress,
+    /// The attribute with this name (the first configured one that carries an address).
+    Attribute(String),
+    /// The NameID, Format unspecified (or absent), with no email attribute present.
+    NameIdUnspecified,
+}
+
+/// The email and its source, or None when the assertion carries no address we may use.
+pub type Picked = Option<(String, EmailSource)>;
+
+/// Who the assertion is for (issue #11, finding 2; SAML core §8.3):
+/// 1. a NameID whose Format is emailAddress is the email, and an email attribute that names
+///    another address (compared without regard to case) refuses the response
+///    ([`Error::EmailMismatch`](crate::Error::EmailMismatch));
+/// 2. otherwise the first configured attribute that carries an address decides;
+/// 3. a NameID of Format unspecified (or with no Format) that is an address serves only when
+///    no configured attribute carries an address;
+/// 4. any other NameID (persistent, transient, entity, Kerberos…) is never an email, whatever
+///    it looks like: at some IdPs users choose it.
 pub fn pick(
     name_id: &str,
+    name_id_format: Option<&str>,
     attributes: &BTreeMap<String, Vec<String>>,
     attribute_names: &[String],
-) -> Option<String> {
-    if looks_like_email(name_id) {
-        return Some(name_id.to_owned());
+) -> Result<Picked, crate::Error> {
+    let from_attribute = attribute_names.iter().find_map(|n| {
+        let v = attributes.get(n)?.first()?;
+        looks_like_email(v).then(|| (v.clone(), EmailSource::Attribute(n.clone())))
+    });
+    let format = name_id_format.unwrap_or(UNSPECIFIED_NAME_ID_FORMAT);
+    let name_id_is_address = looks_like_email(name_id);
+    if format == EMAIL_NAME_ID_FORMAT && name_id_is_address {
+        if let Some((other, EmailSource::Attribute(attribute))) = &from_attribute {
+            if !other.eq_ignore_ascii_case(name_id) {
+                return Err(crate::Error::EmailMismatch {
+                    attribute: attribute.clone(),
+                });
+            }
+        }
+        return Ok(Some((name_id.to_owned(), EmailSource::NameIdEmailAddress)));
     }
-    attribute_names
-        .iter()
-        .filter_map(|n| attributes.get(n))
-        .flat_map(|values| values.first())
-        .find(|v| looks_like_email(v))
-        .cloned()
+    if from_attribute.is_some() {
+        return Ok(from_attribute);
+    }
+    if format == UNSPECIFIED_NAME_ID_FORMAT && name_id_is_address {
+        return Ok(Some((name_id.to_owned(), EmailSource::NameIdUnspecified)));
+    }
+    Ok(None)
 }
 
 /// A conservative `local@domain` check: one `@`, a printable ASCII local part of at most 64
@@ -82,17 +122,129 @@ mod tests {
         }
     }
 
-    #[test]
-    fn prefers_name_id_then_attribute_order() {
-        let mut attrs = BTreeMap::new();
-        attrs.insert("mail".to_string(), vec!["m@x.com".to_string()]);
-        attrs.insert("email".to_string(), vec!["not-an-address".to_string()]);
-        let names: Vec<String> = DEFAULT_EMAIL_ATTRIBUTES
+    fn names() -> Vec<String> {
+        DEFAULT_EMAIL_ATTRIBUTES
             .iter()
             .map(|s| s.to_string())
-            .collect();
-        assert_eq!(pick("n@x.com", &attrs, &names).as_deref(), Some("n@x.com"));
-        assert_eq!(pick("_opaque", &attrs, &names).as_deref(), Some("m@x.com"));
-        assert_eq!(pick("_opaque", &BTreeMap::new(), &names), None);
+            .collect()
+    }
+
+    fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<String>> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+            .collect()
+    }
+
+    const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+    const TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+
+    /// (NameID, Format, attributes, expected email and source, or the mismatch refusal).
+    #[test]
+    fn the_name_id_is_the_email_only_when_its_format_says_so() {
+        use EmailSource::*;
+        let at = |n: &str| Attribute(n.to_string());
+        type Want = Result<Option<(&'static str, EmailSource)>, &'static str>;
+        type Case = (
+            &'static str,
+            Option<&'static str>,
+            Vec<(&'static str, &'static str)>,
+            Want,
+        );
+        let cases: Vec<Case> = vec![
+            // emailAddress: the NameID, and an agreeing attribute is fine.
+            (
+                "n@x.com",
+                Some(EMAIL_NAME_ID_FORMAT),
+                vec![],
+                Ok(Some(("n@x.com", NameIdEmailAddress))),
+            ),
+            (
+                "n@x.com",
+                Some(EMAIL_NAME_ID_FORMAT),
+                vec![("mail", "N@X.com")],
+                Ok(Some(("n@x.com", NameIdEmailAddress))),
+            ),
+            // ... a disagreeing one refuses.
+            (
+                "ceo@x.com",
+                Some(EMAIL_NAME_ID_FORMAT),
+                vec![("email", "intern@x.com")],
+                Err("email"),
+            ),
+            // A non-address attribute value does not count as disagreement.
+            (
+                "n@x.com",
+                Some(EMAIL_NAME_ID_FORMAT),
+                vec![("email", "n")],
+                Ok(Some(("n@x.com", NameIdEmailAddress))),
+            ),
+            // emailAddress NameID that is no address: attributes decide.
+            (
+                "jon",
+                Some(EMAIL_NAME_ID_FORMAT),
+                vec![("mail", "m@x.com")],
+                Ok(Some(("m@x.com", at("mail")))),
+            ),
+            // persistent / transient NameIDs never serve, whatever they look like.
+            (
+                "ceo@x.com",
+                Some(PERSISTENT),
+                vec![("email", "intern@x.com")],
+                Ok(Some(("intern@x.com", at("email")))),
+            ),
+            ("ceo@x.com", Some(PERSISTENT), vec![], Ok(None)),
+            ("ceo@x.com", Some(TRANSIENT), vec![], Ok(None)),
+            // unspecified (or no Format): only when no attribute carries an address.
+            (
+                "ceo@x.com",
+                Some(UNSPECIFIED_NAME_ID_FORMAT),
+                vec![("email", "intern@x.com")],
+                Ok(Some(("intern@x.com", at("email")))),
+            ),
+            (
+                "ceo@x.com",
+                None,
+                vec![("email", "intern@x.com")],
+                Ok(Some(("intern@x.com", at("email")))),
+            ),
+            (
+                "n@x.com",
+                Some(UNSPECIFIED_NAME_ID_FORMAT),
+                vec![],
+                Ok(Some(("n@x.com", NameIdUnspecified))),
+            ),
+            (
+                "n@x.com",
+                None,
+                vec![("email", "not-an-address")],
+                Ok(Some(("n@x.com", NameIdUnspecified))),
+            ),
+            ("_opaque", None, vec![], Ok(None)),
+            // Attribute order is the configured order, not the document's.
+            (
+                "_o",
+                None,
+                vec![("mail", "m@x.com"), ("email", "e@x.com")],
+                Ok(Some(("e@x.com", at("email")))),
+            ),
+            (
+                "_o",
+                None,
+                vec![("mail", "m@x.com"), ("email", "nope")],
+                Ok(Some(("m@x.com", at("mail")))),
+            ),
+        ];
+        for (name_id, format, pairs, want) in cases {
+            let got = pick(name_id, format, &attrs(&pairs), &names());
+            let want = want.map(|o| o.map(|(e, s)| (e.to_string(), s)));
+            match (got, want) {
+                (Ok(g), Ok(w)) => assert_eq!(g, w, "{name_id} {format:?} {pairs:?}"),
+                (Err(crate::Error::EmailMismatch { attribute }), Err(w)) => {
+                    assert_eq!(attribute, w, "{name_id}")
+                }
+                (g, w) => panic!("{name_id} {format:?} {pairs:?}: got {g:?}, want {w:?}"),
+            }
+        }
     }
 }

@@ -30,6 +30,9 @@ pub enum Error {
     DuplicateId {
         id: String,
     },
+    WorkLimitExceeded {
+        limit: usize,
+    },
     // --- SAML protocol structure ---
     NotAResponse {
         found: String,
@@ -99,6 +102,19 @@ pub enum Error {
     },
     AuthnStatementMissing,
     NameIdMissing,
+    /// The NameID (Format emailAddress) and this email attribute name different addresses.
+    EmailMismatch {
+        attribute: String,
+    },
+    /// An identity field (NameID, or an AttributeValue read for email, names or groups) holds
+    /// an element: its text would depend on how it is read.
+    IdentityMarkup {
+        field: String,
+    },
+    /// An element SAML core's schema does not allow at this place in a Response or Assertion.
+    SchemaViolation {
+        detail: String,
+    },
     ConditionUnknown {
         name: String,
     },
@@ -121,6 +137,7 @@ impl Error {
             DepthExceeded { .. } => "depth_exceeded",
             DuplicateAttribute { .. } => "duplicate_attribute",
             DuplicateId { .. } => "duplicate_id",
+            WorkLimitExceeded { .. } => "work_limit_exceeded",
             NotAResponse { .. } => "not_a_response",
             VersionUnsupported { .. } => "version_unsupported",
             StatusNotSuccess { .. } => "status_not_success",
@@ -148,6 +165,9 @@ impl Error {
             InResponseToMismatch { .. } => "in_response_to_mismatch",
             AuthnStatementMissing => "authn_statement_missing",
             NameIdMissing => "name_id_missing",
+            EmailMismatch { .. } => "email_mismatch",
+            IdentityMarkup { .. } => "identity_markup",
+            SchemaViolation { .. } => "schema_violation",
             ConditionUnknown { .. } => "condition_unknown",
             TrustConfigInvalid { .. } => "trust_config_invalid",
         }
@@ -180,6 +200,7 @@ impl fmt::Display for Error {
             DepthExceeded { limit } => write!(f, "elements are nested deeper than {limit} levels"),
             DuplicateAttribute { name } => write!(f, "attribute {name} appears twice on an element"),
             DuplicateId { id } => write!(f, "two elements carry the same ID attribute {id:?}"),
+            WorkLimitExceeded { limit } => write!(f, "canonicalizing the signed content would write more than {limit} bytes"),
             NotAResponse { found } => write!(f, "the document element is {found}, not a SAML 2.0 samlp:Response"),
             VersionUnsupported { found } => write!(f, "SAML version {found:?} is not 2.0"),
             StatusNotSuccess { status } => write!(f, "the IdP reported status {status}"),
@@ -207,6 +228,9 @@ impl fmt::Display for Error {
             InResponseToMismatch { expected, actual } => write!(f, "InResponseTo {actual:?} does not match the expected request {expected:?}"),
             AuthnStatementMissing => write!(f, "the assertion has no AuthnStatement"),
             NameIdMissing => write!(f, "the assertion subject has no NameID"),
+            EmailMismatch { attribute } => write!(f, "the NameID (format emailAddress) and the {attribute:?} attribute name different addresses"),
+            IdentityMarkup { field } => write!(f, "{field} contains an element; identity fields must be text only"),
+            SchemaViolation { detail } => write!(f, "the response does not follow the SAML 2.0 schema: {detail}"),
             ConditionUnknown { name } => write!(f, "unknown condition {name}; the assertion cannot be evaluated"),
             TrustConfigInvalid { detail } => write!(f, "trust settings are invalid: {detail}"),
         }

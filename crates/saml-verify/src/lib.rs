@@ -24,11 +24,12 @@ mod input;
 mod keys;
 pub mod metadata;
 mod rsa_verify;
+mod schema;
 mod time;
 mod xenc;
 pub mod xml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use blinding::BlindingSeed;
 pub use error::Error;
@@ -73,7 +74,7 @@ pub struct Trust {
     pub allow_sha1: bool,
     /// Clock skew allowance, seconds.
     pub skew_seconds: u32,
-    /// Attribute names searched for the email, in order, when the NameID is not an address.
+    /// Attribute names searched for the email, in order (see [`email::pick`]).
     pub email_attributes: Vec<String>,
     /// SP private keys for encrypted assertions (several during a rollover). Debug redacts them.
     pub sp_keys: Vec<DecryptionKey>,
@@ -146,10 +147,17 @@ pub struct VerifiedAssertion {
     pub not_on_or_after: Timestamp,
     /// The request this answers (SP-initiated), None when IdP-initiated.
     pub in_response_to: Option<String>,
-    /// Attribute name to values, in document order.
+    /// Attribute name to values, in document order. Values that hold an element are left out.
     pub attributes: BTreeMap<String, Vec<String>>,
-    /// The user's address: the NameID when it is one, else the first configured attribute.
+    /// Attributes that had a value holding an element (issue #11, finding 3). Such a value is
+    /// never read; a caller that takes identity (names, groups) from one of these attributes
+    /// must refuse with [`Error::IdentityMarkup`], as the email rule does.
+    pub markup_attributes: BTreeSet<String>,
+    /// The user's address, chosen by [`email::pick`]'s rule (the NameID only when its Format
+    /// is emailAddress, or unspecified with no email attribute present).
     pub email: Option<String>,
+    /// Where `email` was read from.
+    pub email_source: Option<email::EmailSource>,
     /// Which elements carried a valid signature.
     pub response_signed: bool,
     pub assertion_signed: bool,
@@ -226,6 +234,7 @@ fn verify_document(
         return Err(Error::StatusNotSuccess { status });
     }
     let located = the_assertion(doc, root)?;
+    schema::check_response(doc, root)?;
     let plain = match located {
         Located::Plain(a) => Some(a),
         Located::Encrypted(_) => None,
@@ -265,7 +274,22 @@ fn verify_document(
     };
     let (not_on_or_after, in_response_to) =
         conditions::check(&resp_fields, &fields, trust, now, expected_request)?;
-    let email = email::pick(&fields.name_id, &fields.attributes, &trust.email_attributes);
+    if let Some(name) = trust
+        .email_attributes
+        .iter()
+        .find(|n| fields.markup_attributes.contains(*n))
+    {
+        return Err(Error::IdentityMarkup {
+            field: format!("AttributeValue of {name}"),
+        });
+    }
+    let email = email::pick(
+        &fields.name_id,
+        fields.name_id_format.as_deref(),
+        &fields.attributes,
+        &trust.email_attributes,
+    )?;
+    let (email, email_source) = email.unzip();
     Ok(VerifiedAssertion {
         assertion_id: fields.id,
         issuer: fields.issuer,
@@ -275,7 +299,9 @@ fn verify_document(
         not_on_or_after,
         in_response_to,
         attributes: fields.attributes,
+        markup_attributes: fields.markup_attributes,
         email,
+        email_source,
         response_signed: resp_signed.is_some(),
         assertion_signed,
     })
@@ -290,7 +316,6 @@ fn decrypted_fields(
     resp_doc: Option<&Document>,
     trust: &Trust,
 ) -> Result<(assertion::AssertionFields, bool), Error> {
-    let ea_original = ea;
     let (src, ea) = match resp_doc {
         Some(d) => match the_assertion(d, d.root())? {
             Located::Encrypted(e) => (d, e),
@@ -298,16 +323,22 @@ fn decrypted_fields(
         },
         None => (doc, ea),
     };
-    let plaintext = xenc::decrypt(src, ea, &trust.sp_keys, trust.blinding.as_ref())?;
-    // Namespace context from the received tree: exclusive c14n drops declarations the
-    // EncryptedAssertion itself does not use, but the plaintext may rely on them.
-    let scope_doc = if resp_doc.is_some() { doc } else { src };
-    let scope_at = if resp_doc.is_some() { ea_original } else { ea };
+    let decrypted = xenc::decrypt(src, ea, &trust.sp_keys, trust.blinding.as_ref())?;
+    // The plaintext is parsed in the namespace context of the EncryptedAssertion (XML Enc
+    // §4.5), taken from the tree it was decrypted from: with a signed Response, only the
+    // bindings its verified canonical bytes establish, never declarations added around it.
+    // Every decryption, failed or not, runs the same UTF-8 check and parse (finding 4).
+    let text = std::str::from_utf8(&decrypted.bytes).map_err(|_| Error::DecryptionFailed);
+    let wrapped = text.map(|t| wrap_in_scope(src, ea, t));
+    let parsed = wrapped
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|w| xml::parse(w.as_bytes(), Limits::default()));
+    if !decrypted.ok {
+        return Err(Error::DecryptionFailed);
+    }
     let read = || -> Result<(assertion::AssertionFields, bool), Error> {
-        let text = std::str::from_utf8(&plaintext).map_err(|_| Error::DecryptionFailed)?;
-        let wrapped = wrap_in_scope(scope_doc, scope_at, text);
-        let inner = xml::parse(wrapped.as_bytes(), Limits::default())
-            .map_err(|_| Error::DecryptionFailed)?;
+        let inner = parsed.map_err(|_| Error::DecryptionFailed)?;
         let kids: Vec<NodeId> = inner.child_elements(inner.root()).map(|(n, _)| n).collect();
         let a = match kids.as_slice() {
             [a] if inner

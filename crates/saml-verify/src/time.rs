@@ -72,9 +72,11 @@ impl Timestamp {
                 if rb.len() != 6 || rb[3] != b':' || !matches!(rb[0], b'+' | b'-') {
                     return None;
                 }
-                let h: i64 = rest.get(1..3)?.parse().ok()?;
-                let m: i64 = rest.get(4..6)?.parse().ok()?;
-                if h > 14 || m > 59 {
+                // Exactly `±hh:mm` with digits (XML Schema 1.1 Part 2 §3.3.7: timezoneFrag),
+                // hh at most 14 and 14:00 the furthest; `+-1:00` or `+00:-5` are not.
+                let h = two_digits(rest.get(1..3)?)?;
+                let m = two_digits(rest.get(4..6)?)?;
+                if h > 14 || m > 59 || (h == 14 && m != 0) {
                     return None;
                 }
                 let v = h * 60 + m;
@@ -88,6 +90,14 @@ impl Timestamp {
         let days = days_from_civil(year, month, day);
         let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_min * 60;
         Some(Timestamp(secs * 1000 + millis))
+    }
+}
+
+/// Two ASCII digits as a number; anything else (a sign, a space) is None.
+fn two_digits(s: &str) -> Option<i64> {
+    match s.as_bytes() {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(i64::from((a - b'0') * 10 + (b - b'0'))),
+        _ => None,
     }
 }
 
@@ -172,6 +182,29 @@ mod tests {
             "２016-01-05T16:55:39Z",
         ] {
             assert!(Timestamp::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    /// Issue #11, finding 5: exactly `Z`, `+hh:mm` or `-hh:mm`, hh ≤ 14 (and 14:00 at most).
+    #[test]
+    fn time_zones_take_exactly_the_xs_datetime_forms() {
+        let at = |tz: &str| Timestamp::parse(&format!("2016-01-05T16:55:39{tz}"));
+        let utc = at("Z").unwrap().0;
+        for (tz, minutes) in [
+            ("+00:00", 0),
+            ("-00:00", 0),
+            ("+14:00", 840),
+            ("-14:00", -840),
+            ("+05:30", 330),
+            ("-09:59", -599),
+        ] {
+            assert_eq!(at(tz).unwrap().0, utc - minutes * 60_000, "{tz}");
+        }
+        for bad in [
+            "+-1:00", "+00:-5", "-+1:00", "+1:00", "+01:0", "+01:000", "+ 1:00", "+01: 0",
+            "+15:00", "+14:01", "+01:60", "z", "+0100", "Z ", " Z", "+01:00Z", "UTC", "+０1:00",
+        ] {
+            assert!(at(bad).is_none(), "{bad}");
         }
     }
 }

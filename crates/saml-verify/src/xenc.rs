@@ -11,11 +11,11 @@ use crate::blinding::{BlindingSeed, SeedRng};
 use core::fmt;
 
 use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::KeyInit;
 use rsa::traits::PublicKeyParts;
 use rsa::{Oaep, RsaPrivateKey};
 use sha1::Sha1;
-use sha2::{Sha256, Sha384, Sha512};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::input::base64_text;
 use crate::ns::DSIG;
@@ -201,13 +201,27 @@ fn encrypted_keys(doc: &Document, ea: NodeId, ed: NodeId) -> Vec<NodeId> {
     keys
 }
 
+/// What decryption produced: the plaintext when `ok`, else bytes of the same kind (the
+/// ciphertext decrypted under a random key, or with its padding left on) that the caller parses
+/// all the same before it refuses, so that every failure takes one path (issue #11, finding 4).
+pub(crate) struct Decrypted {
+    pub bytes: Vec<u8>,
+    pub ok: bool,
+}
+
 /// Decrypt the EncryptedAssertion at `ea` to the bytes of the Assertion element it holds.
+///
+/// Errors here depend only on the message's structure (algorithms, element counts). A failure
+/// that depends on a secret (OAEP unpadding, a content key of the wrong size, CBC padding, the
+/// GCM tag) is never an early return: as implicit rejection does (draft-irtf-cfrg-rsa-guidance
+/// §7), a failed key transport continues with a random content key, and the result is handed
+/// back with `ok: false` for the caller to run through the same UTF-8 check and parse.
 pub(crate) fn decrypt(
     doc: &Document,
     ea: NodeId,
     keys: &[DecryptionKey],
     blinding: Option<&BlindingSeed>,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Decrypted, Error> {
     if keys.is_empty() {
         return Err(Error::EncryptedAssertionUnsupported);
     }
@@ -244,68 +258,98 @@ pub(crate) fn decrypt(
             }
         }
     }
-    // No early exit on a key-transport failure: decrypt with a dummy key and fail at the end.
     let found = content_key.is_some();
-    let cek = content_key.unwrap_or_else(|| vec![0u8; key_len]);
-    let plain = symmetric(cipher, &cek, &data);
-    match (found, plain) {
-        (true, Some(p)) => Ok(p),
-        _ => Err(Error::DecryptionFailed),
-    }
+    let cek = content_key.unwrap_or_else(|| random_key(rng.as_mut(), &data, key_len));
+    let (bytes, ok) = symmetric(cipher, &cek, &data);
+    Ok(Decrypted {
+        bytes,
+        ok: found && ok,
+    })
 }
 
-fn symmetric(cipher: Cipher, key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+/// A content key for a failed key transport: fresh random bytes when the caller gave a seed,
+/// else (a local tool, where no one times us) a hash of the ciphertext.
+fn random_key(rng: Option<&mut SeedRng>, data: &[u8], len: usize) -> Vec<u8> {
+    use rsa::rand_core::RngCore;
+    let mut key = vec![0u8; len];
+    match rng {
+        Some(rng) => rng.fill_bytes(&mut key),
+        None => {
+            let h = sha2::Sha512::digest(data);
+            for (k, b) in key.iter_mut().zip(h.iter()) {
+                *k = *b;
+            }
+        }
+    }
+    key
+}
+
+/// Decrypt `data` (XML Enc §5.2.1 AES-CBC with its padding, §5.2.4 AES-GCM). Always returns
+/// bytes and whether they are the plaintext: on a padding failure the padding is left on, on a
+/// GCM tag failure the ciphertext itself comes back. Sizes are public; only they return early.
+fn symmetric(cipher: Cipher, key: &[u8], data: &[u8]) -> (Vec<u8>, bool) {
     match cipher {
         Cipher::Cbc(n) => {
             if data.len() < 32 || data.len() % 16 != 0 {
-                return None;
+                return (Vec::new(), false);
             }
             let (iv, ct) = data.split_at(16);
             let mut buf = ct.to_vec();
             let ok = match n {
-                16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
-                    .ok()?
-                    .decrypt_padded_mut::<NoPadding>(&mut buf)
-                    .is_ok(),
-                24 => cbc::Decryptor::<aes::Aes192>::new_from_slices(key, iv)
-                    .ok()?
-                    .decrypt_padded_mut::<NoPadding>(&mut buf)
-                    .is_ok(),
-                _ => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
-                    .ok()?
-                    .decrypt_padded_mut::<NoPadding>(&mut buf)
-                    .is_ok(),
+                16 => cbc_decrypt::<aes::Aes128>(key, iv, &mut buf),
+                24 => cbc_decrypt::<aes::Aes192>(key, iv, &mut buf),
+                _ => cbc_decrypt::<aes::Aes256>(key, iv, &mut buf),
             };
-            // XML Enc §5.2.1 padding: the last octet counts the padding octets (1 to 16).
-            let pad = usize::from(*buf.last()?);
-            if !ok || pad == 0 || pad > 16 || pad > buf.len() {
-                return None;
-            }
-            buf.truncate(buf.len() - pad);
-            Some(buf)
+            // The last octet counts the padding octets (1 to 16); arbitrary padding content.
+            let pad = usize::from(buf.last().copied().unwrap_or(0));
+            let pad_ok = (1..=16).contains(&pad);
+            let strip = if pad_ok { pad } else { 0 };
+            buf.truncate(buf.len() - strip);
+            (buf, ok && pad_ok)
         }
         Cipher::Gcm(n) => {
             if data.len() < 12 + 16 {
-                return None;
+                return (Vec::new(), false);
             }
-            let (nonce, ct) = data.split_at(12);
+            let (nonce, rest) = data.split_at(12);
+            let (ct, tag) = rest.split_at(rest.len() - 16);
             let nonce = aes_gcm::Nonce::from_slice(nonce);
-            match n {
-                16 => aes_gcm::Aes128Gcm::new_from_slice(key)
-                    .ok()?
-                    .decrypt(nonce, ct)
-                    .ok(),
-                24 => {
-                    aes_gcm::AesGcm::<aes::Aes192, aes_gcm::aead::consts::U12>::new_from_slice(key)
-                        .ok()?
-                        .decrypt(nonce, ct)
-                        .ok()
-                }
-                _ => aes_gcm::Aes256Gcm::new_from_slice(key)
-                    .ok()?
-                    .decrypt(nonce, ct)
-                    .ok(),
-            }
+            let tag = aes_gcm::Tag::from_slice(tag);
+            let mut buf = ct.to_vec();
+            let ok = match n {
+                16 => gcm_decrypt::<aes::Aes128>(key, nonce, tag, &mut buf),
+                24 => gcm_decrypt::<aes::Aes192>(key, nonce, tag, &mut buf),
+                _ => gcm_decrypt::<aes::Aes256>(key, nonce, tag, &mut buf),
+            };
+            (buf, ok)
         }
     }
+}
+
+fn cbc_decrypt<C>(key: &[u8], iv: &[u8], buf: &mut [u8]) -> bool
+where
+    C: aes::cipher::BlockDecryptMut + aes::cipher::BlockCipher + aes::cipher::KeyInit,
+    cbc::Decryptor<C>: KeyIvInit,
+{
+    cbc::Decryptor::<C>::new_from_slices(key, iv)
+        .ok()
+        .is_some_and(|d| d.decrypt_padded_mut::<NoPadding>(buf).is_ok())
+}
+
+fn gcm_decrypt<C>(
+    key: &[u8],
+    nonce: &aes_gcm::Nonce<aes_gcm::aead::consts::U12>,
+    tag: &aes_gcm::Tag,
+    buf: &mut [u8],
+) -> bool
+where
+    C: aes::cipher::BlockCipher
+        + aes::cipher::BlockSizeUser<BlockSize = aes::cipher::consts::U16>
+        + aes::cipher::BlockEncrypt
+        + aes::cipher::KeyInit,
+{
+    use aes_gcm::AeadInPlace;
+    aes_gcm::AesGcm::<C, aes_gcm::aead::consts::U12>::new_from_slice(key)
+        .ok()
+        .is_some_and(|g| g.decrypt_in_place_detached(nonce, b"", buf, tag).is_ok())
 }

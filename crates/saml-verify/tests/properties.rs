@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use saml_verify::xml::c14n::canonicalize;
+use saml_verify::xml::c14n::{canonicalize, Budget};
 use saml_verify::xml::{parse, Document, Limits};
 
 // ---------------------------------------------------------------------------------------------
@@ -331,7 +331,15 @@ fn serialize(d: &Doc) -> (String, usize) {
 
 fn c14n(doc: &Document) -> Vec<u8> {
     let mut out = Vec::new();
-    canonicalize(doc, doc.root(), None, &[], &mut out);
+    canonicalize(
+        doc,
+        doc.root(),
+        None,
+        &[],
+        Budget::for_input(doc.source_len()),
+        &mut out,
+    )
+    .unwrap();
     out
 }
 

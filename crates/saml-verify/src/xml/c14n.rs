@@ -8,6 +8,15 @@
 //! ancestor already rendered the same prefix with the same URI. Text and attribute escaping, the
 //! ordering of namespace declarations and attributes, and empty-element expansion follow
 //! Canonical XML 1.0 §2.3.
+//!
+//! Cost: the work is linear in the size of the subtree for any PrefixList and any layout of
+//! namespace declarations. The binding of each listed prefix is tracked where namespaces are
+//! declared (not looked up at every element), and what output ancestors rendered is a map from
+//! prefix to its innermost URI with an undo log. As a second line, every call takes a
+//! [`Budget`] of bytes it may write: exclusive c14n can legitimately render the same long
+//! declaration on each of many siblings, so output is not bounded by input.
+
+use std::collections::BTreeMap;
 
 use super::{Attribute, Document, Element, NodeId, NodeKind, XML_NS};
 
@@ -22,14 +31,23 @@ impl Sink for Vec<u8> {
     }
 }
 
-/// Writes to two sinks at once (the digest and the buffer that is re-parsed after verifying).
-pub struct Tee<'a, A: Sink, B: Sink>(pub &'a mut A, pub &'a mut B);
+/// The most bytes one canonicalization may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget(pub usize);
 
-impl<A: Sink, B: Sink> Sink for Tee<'_, A, B> {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.write(bytes);
-        self.1.write(bytes);
+impl Budget {
+    /// What a signed SAML message may need: 16 bytes out per byte of the parsed document plus
+    /// 1 MiB. Real IdP output canonicalizes to about its own size (each child may re-render a
+    /// declaration its parent did not use, so a little more).
+    pub fn for_input(input_len: usize) -> Self {
+        Budget(input_len.saturating_mul(16).saturating_add(1 << 20))
     }
+}
+
+/// Canonicalization stopped: it would have written more than its [`Budget`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetExceeded {
+    pub limit: usize,
 }
 
 /// Canonicalize the subtree at `apex`, leaving out the subtree at `exclude`.
@@ -39,148 +57,182 @@ pub fn canonicalize<S: Sink>(
     apex: NodeId,
     exclude: Option<NodeId>,
     inclusive_prefixes: &[String],
+    budget: Budget,
     out: &mut S,
-) {
+) -> Result<(), BudgetExceeded> {
+    let mut inclusive: Vec<&str> = inclusive_prefixes
+        .iter()
+        .map(|p| if p == "#default" { "" } else { p.as_str() })
+        .collect();
+    inclusive.sort_unstable();
+    inclusive.dedup();
     let mut c = Canon {
         doc,
         exclude,
-        inclusive: inclusive_prefixes
-            .iter()
-            .map(|p| if p == "#default" { "" } else { p.as_str() })
-            .collect(),
-        in_scope: ancestor_scope(doc, apex),
-        rendered: Vec::new(),
+        inclusive_uri: vec![None; inclusive.len()],
+        inclusive,
+        scope_undo: Vec::new(),
+        rendered: BTreeMap::new(),
+        rendered_undo: Vec::new(),
         wanted: Vec::new(),
+        left: budget.0,
+        limit: budget.0,
         out,
     };
-    c.node(apex);
+    c.enter_ancestor_scope(apex);
+    c.node(apex)
 }
 
 /// A namespace binding (prefix, URI), borrowed from the document.
 type Binding<'a> = (&'a str, &'a str);
 
-/// The namespace bindings in scope at `id`'s parent, outermost first.
-fn ancestor_scope<'a>(doc: &'a Document<'_>, id: NodeId) -> Vec<Binding<'a>> {
-    let mut chain = Vec::new();
-    let mut cur = doc.parent(id);
-    while let Some(n) = cur {
-        chain.push(n);
-        cur = doc.parent(n);
-    }
-    let mut scope = Vec::new();
-    for n in chain.into_iter().rev() {
-        if let Some(e) = doc.element(n) {
-            scope.extend(e.ns_decls.iter().map(|(p, u)| (*p, &**u)));
-        }
-    }
-    scope
-}
-
 struct Canon<'a, 'o, S: Sink> {
     doc: &'a Document<'a>,
     exclude: Option<NodeId>,
+    /// The PrefixList, sorted, `#default` as "".
     inclusive: Vec<&'a str>,
-    /// Every binding in scope (document order), innermost last.
-    in_scope: Vec<Binding<'a>>,
-    /// Bindings rendered by output ancestors, innermost last.
-    rendered: Vec<Binding<'a>>,
+    /// The in-scope URI of each listed prefix (same index), None when it is not declared.
+    inclusive_uri: Vec<Option<&'a str>>,
+    /// (index, previous URI) for each change to `inclusive_uri`, undone when an element ends.
+    scope_undo: Vec<(usize, Option<&'a str>)>,
+    /// The innermost URI output ancestors rendered, per prefix.
+    rendered: BTreeMap<&'a str, &'a str>,
+    /// (prefix, previous rendering) for each change to `rendered`, undone when an element ends.
+    rendered_undo: Vec<(&'a str, Option<&'a str>)>,
     /// Scratch list of the current element's candidate bindings (kept to reuse its allocation).
     wanted: Vec<Binding<'a>>,
+    /// Bytes the budget still allows, and the budget itself.
+    left: usize,
+    limit: usize,
     out: &'o mut S,
 }
 
 impl<'a, S: Sink> Canon<'a, '_, S> {
-    fn node(&mut self, id: NodeId) {
-        if Some(id) == self.exclude {
-            return;
-        }
+    fn write(&mut self, bytes: &[u8]) -> Result<(), BudgetExceeded> {
+        self.left = self
+            .left
+            .checked_sub(bytes.len())
+            .ok_or(BudgetExceeded { limit: self.limit })?;
+        self.out.write(bytes);
+        Ok(())
+    }
+
+    /// Bind the listed prefixes as the apex's ancestors declare them, outermost first.
+    fn enter_ancestor_scope(&mut self, apex: NodeId) {
         let doc = self.doc;
-        let Some(node) = doc.nodes.get(id) else {
-            return;
-        };
-        match &node.kind {
-            NodeKind::Element(e) => self.element(e),
-            NodeKind::Text(t) => escape_text(t, self.out),
-            NodeKind::Comment => {}
-            NodeKind::Pi { target, data } => {
-                self.out.write(b"<?");
-                self.out.write(target.as_bytes());
-                if !data.is_empty() {
-                    self.out.write(b" ");
-                    self.out.write(data.as_bytes());
-                }
-                self.out.write(b"?>");
+        let mut chain = Vec::new();
+        let mut cur = doc.parent(apex);
+        while let Some(n) = cur {
+            chain.push(n);
+            cur = doc.parent(n);
+        }
+        for n in chain.into_iter().rev() {
+            if let Some(e) = doc.element(n) {
+                self.declare(e);
             }
         }
     }
 
-    fn lookup(list: &[Binding<'a>], prefix: &str) -> Option<&'a str> {
-        list.iter()
-            .rev()
-            .find(|(p, _)| *p == prefix)
-            .map(|(_, u)| *u)
+    /// Record the element's declarations of listed prefixes (O(declarations · log |list|)).
+    fn declare(&mut self, e: &'a Element<'a>) {
+        for (p, u) in &e.ns_decls {
+            if let Ok(i) = self.inclusive.binary_search(p) {
+                if let Some(slot) = self.inclusive_uri.get_mut(i) {
+                    self.scope_undo.push((i, slot.replace(&**u)));
+                }
+            }
+        }
+    }
+
+    fn node(&mut self, id: NodeId) -> Result<(), BudgetExceeded> {
+        if Some(id) == self.exclude {
+            return Ok(());
+        }
+        let doc = self.doc;
+        let Some(node) = doc.nodes.get(id) else {
+            return Ok(());
+        };
+        match &node.kind {
+            NodeKind::Element(e) => self.element(e),
+            NodeKind::Text(t) => escape_text(t, |b| self.write(b)),
+            NodeKind::Comment => Ok(()),
+            NodeKind::Pi { target, data } => {
+                self.write(b"<?")?;
+                self.write(target.as_bytes())?;
+                if !data.is_empty() {
+                    self.write(b" ")?;
+                    self.write(data.as_bytes())?;
+                }
+                self.write(b"?>")
+            }
+        }
     }
 
     /// The namespace declarations `e` outputs, sorted by prefix (Exc-C14N §3; C14N 1.0 §2.3):
     /// candidates are the visibly utilized prefixes, then the inclusive list; a candidate is
-    /// output unless an output ancestor already rendered it with the same URI.
-    fn declarations(&mut self, e: &'a Element<'a>) -> usize {
+    /// output unless an output ancestor already rendered it with the same URI. At one element
+    /// every candidate with a given prefix has the same (in-scope) URI, so candidates are
+    /// deduplicated by sorting. Returns the undo mark for `rendered`.
+    fn declarations(&mut self) -> (usize, std::ops::Range<usize>) {
+        let mark = self.rendered_undo.len();
         let mut wanted = std::mem::take(&mut self.wanted);
-        wanted.clear();
-        let mut want = |p: &'a str, uri: &'a str| {
-            if !wanted.iter().any(|(q, _)| *q == p) {
-                wanted.push((p, uri));
-            }
-        };
-        want(e.prefix, &e.ns);
-        for a in &e.attrs {
-            if !a.prefix.is_empty() && a.prefix != "xml" {
-                want(a.prefix, &a.ns);
-            }
-        }
-        for &p in &self.inclusive {
-            if let Some(uri) = Self::lookup(&self.in_scope, p) {
-                want(p, uri);
-            }
-        }
-        let mark = self.rendered.len();
-        for &(p, uri) in &wanted {
+        wanted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        wanted.dedup_by(|a, b| a.0 == b.0);
+        let mut kept = 0;
+        for i in 0..wanted.len() {
+            let (p, uri) = wanted[i];
             let output = if p == "xml" && uri == XML_NS {
                 false
             } else {
-                match Self::lookup(&self.rendered[..mark], p) {
-                    Some(r) => r != uri,
+                match self.rendered.get(p) {
+                    Some(r) => *r != uri,
                     // An empty default namespace needs no declaration unless one was rendered.
                     None => !(p.is_empty() && uri.is_empty()),
                 }
             };
             if output {
-                self.rendered.push((p, uri));
+                self.rendered_undo.push((p, self.rendered.insert(p, uri)));
+                wanted[kept] = (p, uri);
+                kept += 1;
             }
         }
+        wanted.truncate(kept);
         self.wanted = wanted;
-        self.rendered[mark..].sort_unstable_by(|a, b| a.0.cmp(b.0));
-        mark
+        (mark, 0..kept)
     }
 
-    fn element(&mut self, e: &'a Element<'a>) {
-        let scope_mark = self.in_scope.len();
-        self.in_scope
-            .extend(e.ns_decls.iter().map(|(p, u)| (*p, &**u)));
-        let rendered_mark = self.declarations(e);
-
-        self.out.write(b"<");
-        write_qname(e.prefix, e.local, self.out);
-        for &(p, uri) in &self.rendered[rendered_mark..] {
-            if p.is_empty() {
-                self.out.write(b" xmlns=\"");
-            } else {
-                self.out.write(b" xmlns:");
-                self.out.write(p.as_bytes());
-                self.out.write(b"=\"");
+    fn element(&mut self, e: &'a Element<'a>) -> Result<(), BudgetExceeded> {
+        let scope_mark = self.scope_undo.len();
+        self.declare(e);
+        self.wanted.clear();
+        self.wanted.push((e.prefix, &e.ns));
+        for a in &e.attrs {
+            if !a.prefix.is_empty() && a.prefix != "xml" {
+                self.wanted.push((a.prefix, &a.ns));
             }
-            escape_attr(uri, self.out);
-            self.out.write(b"\"");
+        }
+        for (&p, uri) in self.inclusive.iter().zip(&self.inclusive_uri) {
+            if let Some(uri) = uri {
+                self.wanted.push((p, uri));
+            }
+        }
+        let (rendered_mark, decls) = self.declarations();
+
+        self.write(b"<")?;
+        self.qname(e.prefix, e.local)?;
+        for i in decls {
+            let Some(&(p, uri)) = self.wanted.get(i) else {
+                continue;
+            };
+            if p.is_empty() {
+                self.write(b" xmlns=\"")?;
+            } else {
+                self.write(b" xmlns:")?;
+                self.write(p.as_bytes())?;
+                self.write(b"=\"")?;
+            }
+            escape_attr(uri, |b| self.write(b))?;
+            self.write(b"\"")?;
         }
         let mut sorted: [&Attribute; 8] = [&EMPTY_ATTR; 8];
         let mut heap: Vec<&Attribute>;
@@ -195,23 +247,46 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
         };
         attrs.sort_unstable_by(|a, b| (&a.ns, &a.local).cmp(&(&b.ns, &b.local)));
         for a in attrs.iter() {
-            self.out.write(b" ");
-            write_qname(a.prefix, a.local, self.out);
-            self.out.write(b"=\"");
-            escape_attr(&a.value, self.out);
-            self.out.write(b"\"");
+            self.write(b" ")?;
+            self.qname(a.prefix, a.local)?;
+            self.write(b"=\"")?;
+            escape_attr(&a.value, |b| self.write(b))?;
+            self.write(b"\"")?;
         }
-        self.out.write(b">");
+        self.write(b">")?;
 
         for &c in &e.children {
-            self.node(c);
+            self.node(c)?;
         }
 
-        self.out.write(b"</");
-        write_qname(e.prefix, e.local, self.out);
-        self.out.write(b">");
-        self.rendered.truncate(rendered_mark);
-        self.in_scope.truncate(scope_mark);
+        self.write(b"</")?;
+        self.qname(e.prefix, e.local)?;
+        self.write(b">")?;
+        self.leave(rendered_mark, scope_mark);
+        Ok(())
+    }
+
+    /// Undo what the element added to the rendered map and to the listed prefixes' scope.
+    fn leave(&mut self, rendered_mark: usize, scope_mark: usize) {
+        for (p, prev) in self.rendered_undo.drain(rendered_mark..).rev() {
+            match prev {
+                Some(u) => self.rendered.insert(p, u),
+                None => self.rendered.remove(p),
+            };
+        }
+        for (i, prev) in self.scope_undo.drain(scope_mark..).rev() {
+            if let Some(slot) = self.inclusive_uri.get_mut(i) {
+                *slot = prev;
+            }
+        }
+    }
+
+    fn qname(&mut self, prefix: &str, local: &str) -> Result<(), BudgetExceeded> {
+        if !prefix.is_empty() {
+            self.write(prefix.as_bytes())?;
+            self.write(b":")?;
+        }
+        self.write(local.as_bytes())
     }
 }
 
@@ -223,28 +298,20 @@ static EMPTY_ATTR: Attribute<'static> = Attribute {
     value: std::borrow::Cow::Borrowed(""),
 };
 
-fn write_qname<S: Sink>(prefix: &str, local: &str, out: &mut S) {
-    if !prefix.is_empty() {
-        out.write(prefix.as_bytes());
-        out.write(b":");
-    }
-    out.write(local.as_bytes());
-}
-
 /// Canonical XML §2.3 text nodes: `&`, `<`, `>` and CR escaped.
-fn escape_text<S: Sink>(s: &str, out: &mut S) {
-    escape(s, out, |b| match b {
+fn escape_text<E>(s: &str, write: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+    escape(s, write, |b| match b {
         b'&' => Some(b"&amp;"),
         b'<' => Some(b"&lt;"),
         b'>' => Some(b"&gt;"),
         b'\r' => Some(b"&#xD;"),
         _ => None,
-    });
+    })
 }
 
 /// Canonical XML §2.3 attribute values: `&`, `<`, `"`, TAB, LF and CR escaped.
-fn escape_attr<S: Sink>(s: &str, out: &mut S) {
-    escape(s, out, |b| match b {
+fn escape_attr<E>(s: &str, write: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+    escape(s, write, |b| match b {
         b'&' => Some(b"&amp;"),
         b'<' => Some(b"&lt;"),
         b'"' => Some(b"&quot;"),
@@ -252,20 +319,24 @@ fn escape_attr<S: Sink>(s: &str, out: &mut S) {
         b'\n' => Some(b"&#xA;"),
         b'\r' => Some(b"&#xD;"),
         _ => None,
-    });
+    })
 }
 
-fn escape<S: Sink>(s: &str, out: &mut S, rule: impl Fn(u8) -> Option<&'static [u8]>) {
+fn escape<E>(
+    s: &str,
+    mut write: impl FnMut(&[u8]) -> Result<(), E>,
+    rule: impl Fn(u8) -> Option<&'static [u8]>,
+) -> Result<(), E> {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if let Some(rep) = rule(b) {
-            out.write(&bytes[start..i]);
-            out.write(rep);
+            write(&bytes[start..i])?;
+            write(rep)?;
             start = i + 1;
         }
     }
-    out.write(&bytes[start..]);
+    write(&bytes[start..])
 }
 
 #[cfg(test)]
@@ -277,7 +348,7 @@ mod tests {
         let d = parse(s.as_bytes(), Limits::default()).unwrap();
         let mut out = Vec::new();
         let p: Vec<String> = prefixes.iter().map(|s| s.to_string()).collect();
-        canonicalize(&d, d.root(), None, &p, &mut out);
+        canonicalize(&d, d.root(), None, &p, Budget(1 << 20), &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -317,7 +388,7 @@ mod tests {
         .unwrap();
         let (s, _) = d.child_elements(d.root()).next().unwrap();
         let mut out = Vec::new();
-        canonicalize(&d, s, None, &[], &mut out);
+        canonicalize(&d, s, None, &[], Budget(1 << 20), &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "<p:s xmlns:p=\"urn:p\"><q:t xmlns:q=\"urn:q\"></q:t></p:s>"

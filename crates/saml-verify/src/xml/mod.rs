@@ -25,6 +25,8 @@ pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 pub struct Document<'a> {
     pub(crate) nodes: Vec<Node<'a>>,
     pub(crate) root: NodeId,
+    /// Length in bytes of the text this document was parsed from.
+    pub(crate) source_len: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +85,11 @@ impl<'a> Document<'a> {
     /// The document element.
     pub fn root(&self) -> NodeId {
         self.root
+    }
+
+    /// Length in bytes of the text this document was parsed from (sizes work budgets).
+    pub fn source_len(&self) -> usize {
+        self.source_len
     }
 
     /// The element at `id`, if that node is an element.

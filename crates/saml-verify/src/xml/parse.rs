@@ -6,7 +6,7 @@
 //! characters outside XML 1.0 §2.2 `Char`, and anything not well-formed.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -46,9 +46,11 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document<'_>, Error> {
             // About one node per 40 bytes in IdP output: grow once or not at all.
             nodes: Vec::with_capacity(text.len() / 40),
             root: 0,
+            source_len: text.len(),
         },
         stack: Vec::new(),
-        scopes: vec![("xml", Cow::Borrowed(XML_NS))],
+        bindings: BTreeMap::from([("xml", vec![Cow::Borrowed(XML_NS)])]),
+        scopes: vec!["xml"],
         scope_marks: Vec::new(),
         ids: HashSet::new(),
         limits,
@@ -95,8 +97,11 @@ struct Parser<'a> {
     input: &'a str,
     doc: Document<'a>,
     stack: Vec<NodeId>,
-    /// In-scope namespace bindings, innermost last.
-    scopes: Vec<(&'a str, Cow<'a, str>)>,
+    /// In-scope namespace bindings: each prefix's URIs, innermost last (a lookup is one map
+    /// search, however many bindings are in scope).
+    bindings: BTreeMap<&'a str, Vec<Cow<'a, str>>>,
+    /// The prefixes declared by open elements, innermost last, to undo when each one ends.
+    scopes: Vec<&'a str>,
     scope_marks: Vec<usize>,
     ids: HashSet<Cow<'a, str>>,
     limits: Limits,
@@ -126,8 +131,7 @@ impl<'a> Parser<'a> {
             Event::Empty(s) => self.start(&s, true),
             Event::End(_) => {
                 self.stack.pop();
-                let mark = self.scope_marks.pop().unwrap_or(1);
-                self.scopes.truncate(mark);
+                self.leave_scope();
                 Ok(())
             }
             Event::Text(t) => self.text(normalize_newlines(utf8(borrowed(t.into_inner())?)?)),
@@ -247,8 +251,11 @@ impl<'a> Parser<'a> {
             .ok_or_else(|| Error::malformed("bad tag"))?;
         let (ns_decls, raw_attrs) = read_attributes(content, name_len, self.limits.max_attributes)?;
         self.scope_marks.push(self.scopes.len());
-        self.scopes.extend(ns_decls.iter().cloned());
-        // Prefix resolution scans the bindings in scope: bound their number.
+        for (p, u) in &ns_decls {
+            self.scopes.push(p);
+            self.bindings.entry(p).or_default().push(u.clone());
+        }
+        // Bound the bindings kept in scope (memory; resolution is a map search).
         if self.scopes.len() > self.limits.max_namespaces_in_scope {
             return Err(Error::malformed("too many namespace declarations in scope"));
         }
@@ -294,15 +301,24 @@ impl<'a> Parser<'a> {
         self.stack.push(id);
         if empty {
             self.stack.pop();
-            let mark = self.scope_marks.pop().unwrap_or(1);
-            self.scopes.truncate(mark);
+            self.leave_scope();
         }
         Ok(())
     }
 
+    /// Drop the bindings the innermost open element declared.
+    fn leave_scope(&mut self) {
+        let mark = self.scope_marks.pop().unwrap_or(1);
+        for p in self.scopes.drain(mark..) {
+            if let Some(stack) = self.bindings.get_mut(p) {
+                stack.pop();
+            }
+        }
+    }
+
     fn resolve(&self, prefix: &str) -> Result<Cow<'a, str>, Error> {
-        match self.scopes.iter().rev().find(|(p, _)| *p == prefix) {
-            Some((_, uri)) => Ok(uri.clone()),
+        match self.bindings.get(prefix).and_then(|s| s.last()) {
+            Some(uri) => Ok(uri.clone()),
             None if prefix.is_empty() => Ok(Cow::Borrowed("")),
             None => Err(Error::malformed(format!("unbound prefix {prefix}"))),
         }

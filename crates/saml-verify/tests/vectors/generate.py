@@ -84,6 +84,7 @@ HOK = "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key"
 FMT_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 FMT_UNSPEC = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 FMT_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+FMT_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 FMT_ENTITY = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
 PPT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 ATTR_BASIC = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
@@ -111,7 +112,7 @@ ALLOWED_ERRORS = set(
     algorithm_unsupported sha1_forbidden digest_mismatch signature_invalid untrusted_key
     issuer_mismatch destination_mismatch audience_mismatch recipient_mismatch bearer_missing
     not_yet_valid expired in_response_to_mismatch authn_statement_missing name_id_missing
-    condition_unknown""".split()
+    condition_unknown email_mismatch identity_markup schema_violation""".split()
 )
 
 ID_ATTRS = [
@@ -928,6 +929,150 @@ def gen_valid():
 
 
 # =============================================================================================
+# REVIEW FINDINGS (issue #11): where the email comes from, element content in identity fields,
+# the xs:dateTime time zone, the schema-strict envelope. Each one signed by xmlsec1.
+# =============================================================================================
+INTERN = "intern@decorumsoft.com"
+S1_NS = "urn:oasis:names:tc:SAML:1.0:assertion"
+
+
+def edited(x, edit):
+    """Parse the unsigned template `x`, apply `edit(root)` with lxml, serialize: the edit is
+    made BEFORE signing, so the signature covers it."""
+    root = parse(x.encode())
+    edit(root)
+    return ser(root).decode()
+
+
+def gen_review():
+    def vec(name, desc, expect, x, rsig=None, asig=None):
+        rel = write(f"review/{name}.xml", sign(x, rsig, asig))
+        add(rel, desc, "xmlsec1", settings(), expect)
+
+    mail = lambda v: attr_xml("saml", "email", [v], ATTR_BASIC)
+    a = uid
+    # --- finding 2: the NameID is the email only when its Format is emailAddress ---
+    n = "persistent-nameid-address"
+    vec(n, "Persistent NameID 'ceo@decorumsoft.com' (users can pick it at some IdPs) and email "
+        "attribute 'intern@decorumsoft.com': the attribute is the email, never the NameID.",
+        ok(EVIL, FMT_PERSISTENT, INTERN, GEN_IDP, a(n, "a")),
+        response(name=n, asig={}, name_id=EVIL, name_id_format=FMT_PERSISTENT,
+                 attrs=[mail(INTERN)]), asig={})
+    n = "persistent-nameid-no-attribute"
+    vec(n, "Persistent NameID that looks like an address and no email attribute: no email.",
+        ok(EVIL, FMT_PERSISTENT, None, GEN_IDP, a(n, "a")),
+        response(name=n, asig={}, name_id=EVIL, name_id_format=FMT_PERSISTENT), asig={})
+    n = "transient-nameid-address"
+    vec(n, "Transient NameID that looks like an address and no email attribute: no email.",
+        ok(EVIL, FMT_TRANSIENT, None, GEN_IDP, a(n, "a")),
+        response(name=n, asig={}, name_id=EVIL, name_id_format=FMT_TRANSIENT), asig={})
+    n = "unspecified-nameid-with-email-attribute"
+    vec(n, "Unspecified NameID 'ceo@...' and email attribute 'intern@...': an unspecified NameID "
+        "serves only when no email attribute is present, so the email is intern@.",
+        ok(EVIL, FMT_UNSPEC, INTERN, GEN_IDP, a(n, "a")),
+        response(name=n, asig={}, name_id=EVIL, name_id_format=FMT_UNSPEC,
+                 attrs=[mail(INTERN)]), asig={})
+    n = "no-format-nameid-address"
+    vec(n, "NameID 'ceo@...' with no Format attribute (unspecified) and no email attribute: the "
+        "NameID serves.",
+        ok(EVIL, None, EVIL, GEN_IDP, a(n, "a")),
+        response(name=n, asig={}, name_id=EVIL, name_id_format=None), asig={})
+    n = "email-nameid-attribute-mismatch"
+    vec(n, "emailAddress NameID 'ceo@...' and email attribute 'intern@...' disagree: refused.",
+        err("email_mismatch"),
+        response(name=n, asig={}, name_id=EVIL, attrs=[mail(INTERN)]), asig={})
+    n = "email-nameid-attribute-agree"
+    vec(n, "emailAddress NameID and an email attribute naming the same address in other case: "
+        "accepted, the NameID is the email.",
+        ok(JANE, FMT_EMAIL, JANE, GEN_IDP, a(n, "a")),
+        response(name=n, asig={}, name_id=JANE, attrs=[mail("Jane.Smith@DecorumSoft.com")]),
+        asig={})
+    # --- finding 3: element content in identity fields ---
+    n = "nameid-element-child"
+    vec(n, "NameID 'intern@<b>x</b>decorumsoft.com' as signed: a text-children reader sees "
+        "intern@decorumsoft.com, a textContent reader intern@xdecorumsoft.com. Refused.",
+        err("identity_markup"),
+        response(name=n, asig={}, name_id="intern@<b>x</b>decorumsoft.com"), asig={})
+    n = "email-attribute-element-child"
+    vec(n, "Transient NameID; email attribute value 'intern@<b>x</b>decorumsoft.com'. Refused.",
+        err("identity_markup"),
+        response(name=n, asig={}, name_id="_t1", name_id_format=FMT_TRANSIENT,
+                 attrs=[mail("intern@<b>x</b>decorumsoft.com")]), asig={})
+    n = "other-attribute-element-child"
+    vec(n, "An attribute that is not read for identity (eduPersonTargetedID holding a NameID, as "
+        "Shibboleth sends it) may hold an element; the email comes from the NameID.",
+        ok(JANE, FMT_EMAIL, JANE, GEN_IDP, a(n, "a")),
+        response(name=n, asig={}, attrs=[attr_xml(
+            "saml", "urn:oid:1.3.6.1.4.1.5923.1.1.1.10",
+            [f'<saml:NameID Format="{FMT_PERSISTENT}">abc</saml:NameID>'], ATTR_URI)]),
+        asig={})
+    # --- finding 5: xs:dateTime time zones ---
+    n = "timezone-signed-hour"
+    vec(n, "Conditions NotOnOrAfter '2026-01-01T00:05:00+-1:00' (a sign inside the hours).",
+        err("xml_malformed"),
+        response(name=n, asig={}, rsig={}, not_on_or_after="2026-01-01T00:05:00+-1:00"),
+        rsig={}, asig={})
+    n = "timezone-signed-minutes"
+    vec(n, "SubjectConfirmationData NotOnOrAfter '2026-01-01T00:05:00+00:-5'.",
+        err("xml_malformed"),
+        response(name=n, asig={}, scd_noa="2026-01-01T00:05:00+00:-5"), asig={})
+    n = "timezone-offset"
+    vec(n, "Conditions NotOnOrAfter '2026-01-01T01:05:00+01:00' (the usual instant, as an offset).",
+        ok(JANE, FMT_EMAIL, JANE, GEN_IDP, a(n, "a")),
+        response(name=n, asig={}, not_on_or_after="2026-01-01T01:05:00+01:00"), asig={})
+    # --- finding 6: the schema-strict envelope (Response signed, so every edit is signed) ---
+    n = "response-unknown-element"
+    vec(n, "A samlp:Foo after the Assertion in a signed Response.", err("schema_violation"),
+        response(name=n, rsig={}, after_assertion="<samlp:Foo/>"), rsig={})
+    n = "response-saml1-issuer"
+    vec(n, "A SAML 1.0 saml1:Issuer where the Response's Issuer goes.", err("schema_violation"),
+        response(name=n, rsig={}, resp_issuer=None,
+                 extensions=f'<s1:Issuer xmlns:s1="{S1_NS}">{GEN_IDP}</s1:Issuer>'), rsig={})
+    n = "response-second-status"
+    vec(n, "Two samlp:Status elements.", err("schema_violation"),
+        response(name=n, rsig={}, extensions=f'<samlp:Status><samlp:StatusCode Value="{SUCCESS}"/>'
+                 "</samlp:Status>"), rsig={})
+    n = "response-signature-last"
+    x = response(name=n, after_assertion=sig_tpl(a(n, "r")))
+    vec(n, "The Response's Signature after the Assertion, as Auth0 places it: accepted (the one "
+        "documented tolerance).", ok(JANE, FMT_EMAIL, JANE, GEN_IDP, a(n, "a")), x, rsig={})
+
+    def move(first, before):
+        def edit(root):
+            asrt = root.find("saml:Assertion", NSMAP)
+            el = asrt.find(first, NSMAP)
+            asrt.remove(el)
+            asrt.insert(list(asrt).index(asrt.find(before, NSMAP)), el)
+        return edit
+
+    def add_child(xml, after):
+        def edit(root):
+            asrt = root.find("saml:Assertion", NSMAP)
+            ref = asrt.find(after, NSMAP)
+            ref.addnext(etree.fromstring(xml))
+        return edit
+
+    second_subject = (f'<saml:Subject xmlns:saml="{SAML_NS}"><saml:NameID Format="{FMT_EMAIL}">'
+                      f"{EVIL}</saml:NameID></saml:Subject>")
+    for n, desc, edit in [
+        ("assertion-second-subject", "A second saml:Subject (NameID ceo@...) after the first.",
+         add_child(second_subject, "saml:Subject")),
+        ("assertion-conditions-before-subject", "Conditions moved before Subject.",
+         move("saml:Conditions", "saml:Subject")),
+        ("assertion-unknown-element", "A saml:Foo between Conditions and AuthnStatement.",
+         add_child(f'<saml:Foo xmlns:saml="{SAML_NS}"/>', "saml:Conditions")),
+        ("assertion-saml1-subject", "A SAML 1.0 saml1:Subject after the Subject.",
+         add_child(f'<s1:Subject xmlns:s1="{S1_NS}"/>', "saml:Subject")),
+        ("assertion-second-issuer", "A second saml:Issuer after the first.",
+         add_child(f'<saml:Issuer xmlns:saml="{SAML_NS}">{GEN_IDP}</saml:Issuer>',
+                   "saml:Issuer")),
+    ]:
+        x = edited(response(name=n, rsig={}, asig={}), edit)
+        vec(n, desc + " Response and Assertion signed after the edit.", err("schema_violation"),
+            x, rsig={}, asig={})
+
+
+# =============================================================================================
 # CONDITIONS (each re-signed properly, both Response and Assertion)
 # =============================================================================================
 def gen_conditions(bases):
@@ -1576,13 +1721,14 @@ def main():
     for t in ("xmlsec1", "xmllint", "openssl"):
         if shutil.which(t) is None:
             die(f"{t} not found")
-    for d in ("valid", "attack", "conditions", "malformed", "c14n"):
+    for d in ("valid", "attack", "conditions", "malformed", "review", "c14n"):
         shutil.rmtree(path(d), ignore_errors=True)
     ensure_keys()
     bases = gen_valid()
     gen_conditions(bases)
     gen_attacks(bases)
     gen_malformed(bases)
+    gen_review()
 
     for rel, certs in VALID_CHECKS:
         verify_valid(rel, certs)
