@@ -107,6 +107,19 @@ def main() -> None:
                      f"{r['rps']:.1f} req/s; non-303: {r['non_303']}"
                      + ("; WORKER RELOADED DURING THE RUN (src/ changed): not a measurement" if r.get("worker_reloads")
                         else "; 2nd try (the 1st saw a worker reload)" if r.get("attempt", 1) > 1 else "")])
+    # Issue #11: a forged signature over the crafted 1 MiB c14n input against a plain unsigned
+    # Response of the same size (both refused), natively and in the worker-built wasm.
+    for r in read_jsonl(os.path.join(raw, "pre-auth.jsonl")):
+        rows.append([f"pre-auth cost, {r['impl']}: crafted c14n input / plain unsigned (refused)",
+                     "1 MiB each (examples/pre_auth_inputs.rs)", "15",
+                     f"{r['crafted']['median_ms']:.1f} / {r['plain']['median_ms']:.1f} ms", "",
+                     f"{r['median_ratio']:.2f}× (fastest: {r['ratio']:.2f}×)"])
+    # Issue #11: decryption time by failure kind (the same path for every failure).
+    for r in read_jsonl(os.path.join(raw, "decrypt-timing.jsonl")):
+        rows.append(["decryption by outcome: valid / bad CBC padding / bad OAEP (medians)",
+                     "aes256-cbc + rsa-oaep-mgf1p, blinded (examples/decrypt_timing.rs)", str(r["runs"]),
+                     " / ".join(fmt_us(r[k]["median_us"]) for k in ("valid", "bad_padding", "bad_oaep")),
+                     "", f"padding/valid {r['bad_padding_over_valid']:.3f}, OAEP/valid {r['bad_oaep_over_valid']:.3f}"])
     bundle = meta.get("bundle_line")
     if bundle:
         rows.append([f"worker bundle (scripts/bundle-size.sh): {bundle}", "", "", "", "", ""])

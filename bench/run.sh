@@ -9,6 +9,7 @@
 #   BENCH_N=2000 BENCH_WARMUP=200 BENCH_MAX_SECONDS=8   in-process timings, per input and implementation
 #   XMLSEC_RUNS=200 XMLSEC_BATCHES=15 XMLSEC_REPEAT=100  xmlsec1 processes / --repeat batches
 #   E2E_LEVELS=1,8,32 E2E_SIGNINS=300 E2E_FIRST=300 E2E_USERS=64 E2E_SIGN=both E2E_SIGNERS=4
+#   DECRYPT_RUNS=400                                      examples/decrypt_timing.rs rounds
 #   SKIP_E2E=1 SKIP_BUNDLE=1 SKIP_WASM_O3=1              leave a part out
 #   WORKER_URL=... SUPPORT_TOKEN=...                      e2e against a running worker instead
 set -uo pipefail
@@ -139,6 +140,17 @@ if [ "${SKIP_WASM_O3:-0}" != 1 ]; then
 fi
 step xml-crypto "$RAW/xmlcrypto.jsonl" node js/xmlcrypto_bench.js "${common[@]}"
 step xmlsec1 "$RAW/xmlsec.jsonl" python3 xmlsec_bench.py --runs "$XMLSEC_RUNS" --batches "$XMLSEC_BATCHES" --repeat "$XMLSEC_REPEAT"
+
+# ---- issue #11: pre-authentication cost and decryption timing by failure kind ------------------
+PRE="$TARGET/pre-auth-inputs"
+: >"$RAW/pre-auth.jsonl"
+step pre-auth-native "$RAW/pre-auth-native.jsonl" cargo run --release -q --manifest-path "$REPO/Cargo.toml" \
+  -p saml-verify --example pre_auth_inputs -- "$PRE" 15
+cat "$RAW/pre-auth-native.jsonl" >>"$RAW/pre-auth.jsonl"
+step pre-auth-wasm "$RAW/pre-auth-wasm.jsonl" node js/pre_auth.js --pkg "$TARGET/wasm-pkg/worker" --dir "$PRE" --runs 15
+cat "$RAW/pre-auth-wasm.jsonl" >>"$RAW/pre-auth.jsonl"
+step decrypt-timing "$RAW/decrypt-timing.jsonl" cargo run --release -q --manifest-path "$REPO/Cargo.toml" \
+  -p saml-verify --example decrypt_timing -- "${DECRYPT_RUNS:-400}"
 
 # ---- end to end on wrangler dev ------------------------------------------------------------------
 if [ "${SKIP_E2E:-0}" != 1 ]; then

@@ -11,9 +11,11 @@
 //! prefix at every element). Now both are refused in about the time of a parse.
 //!
 //! ```text
-//! cargo run --release -p saml-verify --example pre_auth_inputs -- OUT_DIR
+//! cargo run --release -p saml-verify --example pre_auth_inputs -- OUT_DIR [RUNS]
 //! ```
-//! The test `tests/pre_auth_cost.rs` and `bench/` build the same inputs with [`inputs`].
+//! writes both files and, with RUNS, times `verify` natively on each (one JSON line: median and
+//! fastest, milliseconds). The test `tests/pre_auth_cost.rs` builds the same inputs with
+//! [`inputs`]; `bench/run.sh` and `scripts/test.sh` time them in wasm (bench/js/pre_auth.js).
 
 /// Size of each input, bytes.
 pub const SIZE: usize = 1 << 20;
@@ -89,12 +91,39 @@ fn build(crafted: bool) -> Vec<u8> {
 }
 
 #[allow(dead_code)]
-fn main() -> std::io::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".into());
+    let runs: Option<usize> = std::env::args().nth(2).map(|r| r.parse()).transpose()?;
     let (crafted, plain) = inputs();
     std::fs::create_dir_all(&dir)?;
-    std::fs::write(format!("{dir}/c14n-bomb.xml"), crafted)?;
-    std::fs::write(format!("{dir}/plain-unsigned.xml"), plain)?;
-    println!("wrote {dir}/c14n-bomb.xml and {dir}/plain-unsigned.xml ({SIZE} bytes each)");
+    std::fs::write(format!("{dir}/c14n-bomb.xml"), &crafted)?;
+    std::fs::write(format!("{dir}/plain-unsigned.xml"), &plain)?;
+    eprintln!("wrote {dir}/c14n-bomb.xml and {dir}/plain-unsigned.xml ({SIZE} bytes each)");
+    if let Some(runs) = runs {
+        let cert = include_bytes!("../tests/vectors/keys/idp.crt");
+        let key = saml_verify::TrustedKey::from_certificate(cert)?;
+        let trust = saml_verify::Trust::new(IDP, vec![key], SP, ACS);
+        let now = saml_verify::Timestamp::parse("2026-01-01T00:01:00Z").ok_or("now")?;
+        let time = |input: &[u8]| {
+            let mut t: Vec<f64> = (0..runs.max(1))
+                .map(|_| {
+                    let s = std::time::Instant::now();
+                    let _ = saml_verify::verify(input, &trust, now, None);
+                    s.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            t.sort_by(f64::total_cmp);
+            (t[t.len() / 2], t[0])
+        };
+        let (cm, cf) = time(&crafted);
+        let (pm, pf) = time(&plain);
+        println!(
+            "{{\"impl\":\"native\",\"crafted\":{{\"median_ms\":{cm:.2},\"fastest_ms\":{cf:.2}}},\
+             \"plain\":{{\"median_ms\":{pm:.2},\"fastest_ms\":{pf:.2}}},\"ratio\":{:.2},\
+             \"median_ratio\":{:.2}}}",
+            cf / pf,
+            cm / pm
+        );
+    }
     Ok(())
 }
