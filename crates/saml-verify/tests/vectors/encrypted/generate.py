@@ -725,6 +725,29 @@ def gen_negative(pos):
         settings(), err("digest_mismatch"))
 
 
+    # --- Response signed; the plaintext needs a binding the signature does not cover ---
+    # The IdP declared xmlns:ext on the Response root and used it only inside the Assertion it
+    # then encrypted. Exclusive c14n renders a declaration only where it is visibly used, so
+    # the verified Response bytes never bind ext (and anyone may add or change an unused
+    # declaration without breaking the signature). Only the bindings the verified bytes
+    # establish are in scope for the plaintext, so it does not parse.
+    data, plain, aid, _ = build("enc-unsigned-binding", asig=False, rsig=True)
+    data = data.replace(b"<saml:Assertion", b'<saml:Assertion ext:flag="1"', 1)
+    data = data.replace(b"<samlp:Response", b'<samlp:Response xmlns:ext="urn:example:ext"', 1)
+    signed = sign_response(encrypt(data, "aes256-gcm"))
+    if not sig_ok(signed, "Response"):
+        die("unsigned-binding: the Response signature does not verify")
+    if b"ext:flag" not in py_decrypt(signed, "sp"):
+        die("unsigned-binding: the plaintext does not use ext")
+    write("response-signed-unsigned-binding.xml", signed)
+    add("response-signed-unsigned-binding.xml",
+        "Response signed after encryption (aes256-gcm); the encrypted Assertion uses a prefix "
+        "(ext:flag) declared only on the Response root, which exclusive c14n leaves out of the "
+        "signed bytes. The plaintext is parsed with only the bindings the verified bytes "
+        "establish, so it does not parse: an unsigned declaration never shapes what is read.",
+        settings(), err("decryption_failed"))
+
+
 # =============================================================================================
 def main():
     global XMLSEC1, PYXMLSEC
