@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything needed to build, test and run the worker locally, skipping what is already
-# there, so it is cheap to run before every dev/test command. Safe to re-run. Quiet on success;
-# on failure prints what went wrong (and the tail of the failing tool's log) to stderr.
-# VERBOSE=1 shows each step as it runs (the two cargo installs take several minutes on 2 cores).
+# there, so it is cheap to run before every dev/test command. Safe to re-run. Prints one line per
+# step it runs (what it installs and roughly how long that takes; nothing when everything is
+# there); on failure prints what went wrong (and the tail of the failing tool's log) to stderr.
+# VERBOSE=1 also shows each tool's own output. A cold install takes about 15 minutes on 2 cores,
+# almost all of it the three `cargo install`s.
 #
 #   Debian packages  xmlsec1 libxml2-utils (reference XML-DSig checks), pkg-config libssl-dev
 #                    (worker-build links OpenSSL), curl openssl ca-certificates python3 (dev.sh),
 #                    chromium (browser tests, driven by playwright-core)
 #   rust target      wasm32-unknown-unknown
-#   cargo tools      worker-build 0.8.7; wasm-bindgen-cli at the exact wasm-bindgen in Cargo.lock
+#   cargo tools      worker-build 0.8.7; wasm-bindgen-cli at the exact wasm-bindgen in Cargo.lock;
+#                    cargo-deny 0.20.2 (supply-chain checks in scripts/test.sh)
+#   advisory db      ../shared/advisory-db (RustSec snapshot) copied, as a git repository, to
+#                    $CARGO_HOME/saml-jit-advisory-dbs/ where deny.toml's db-path points
 #   npm              wrangler, binaryen (wasm-opt) and esbuild pinned in package-lock.json
 #
 # Needs (not installable here): rustup + cargo, Node.js >= 20.3 with npm (Debian's nodejs is 18).
@@ -17,7 +22,8 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
 WORKER_BUILD_VERSION="0.8.7"
-APT_PACKAGES=(xmlsec1 libxml2-utils pkg-config libssl-dev curl openssl ca-certificates python3 chromium)
+CARGO_DENY_VERSION="0.20.2"
+APT_PACKAGES=(xmlsec1 libxml2-utils pkg-config libssl-dev curl openssl ca-certificates python3 chromium git)
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=3
 
@@ -28,8 +34,9 @@ die() {
   echo "scripts/install.sh: error: $*" >&2
   exit 1
 }
+# step WHAT: one line per step that runs, so a cold install is never silent for minutes.
 step() {
-  if [ "${VERBOSE:-0}" = "1" ]; then echo "scripts/install.sh: $*" >&2; fi
+  echo "scripts/install.sh: $*" >&2
 }
 # run NAME CMD...: run CMD with its output captured; on failure show the log's tail and exit.
 run() {
@@ -70,7 +77,7 @@ for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  step "apt-get install ${missing[*]}"
+  step "apt-get install ${missing[*]} (about a minute)"
   command -v apt-get >/dev/null 2>&1 || die "missing Debian packages (${missing[*]}) and no apt-get"
   SUDO=()
   if [ "$(id -u)" -ne 0 ]; then
@@ -96,14 +103,14 @@ fi
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust with rustup (and put ~/.cargo/bin on PATH)"
 command -v rustup >/dev/null 2>&1 || die "rustup not found: the wasm32-unknown-unknown target is added with rustup"
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  step "rustup target add wasm32-unknown-unknown"
+  step "rustup target add wasm32-unknown-unknown (under a minute)"
   run rustup-target rustup target add wasm32-unknown-unknown
 fi
 
 # --- worker-build ------------------------------------------------------------------------------
 installed_wb="$(worker-build --version 2>/dev/null | awk '{print $NF}' | head -n 1 || true)"
 if [ "$installed_wb" != "$WORKER_BUILD_VERSION" ]; then
-  step "cargo install worker-build --version $WORKER_BUILD_VERSION (was: ${installed_wb:-none})"
+  step "cargo install worker-build $WORKER_BUILD_VERSION (was: ${installed_wb:-none}; about 4 minutes on 2 cores)"
   run worker-build cargo install worker-build --version "$WORKER_BUILD_VERSION" --force
   [ "$(worker-build --version 2>/dev/null | awk '{print $NF}' | head -n 1)" = "$WORKER_BUILD_VERSION" ] ||
     die "worker-build $WORKER_BUILD_VERSION was installed but 'worker-build --version' disagrees (PATH order?)"
@@ -125,7 +132,7 @@ fi
 WASM_BINDGEN_VERSION="${wb_versions[0]}"
 installed_bindgen="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' | head -n 1 || true)"
 if [ "$installed_bindgen" != "$WASM_BINDGEN_VERSION" ]; then
-  step "cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION (was: ${installed_bindgen:-none})"
+  step "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (was: ${installed_bindgen:-none}; about 4 minutes on 2 cores)"
   run wasm-bindgen-cli cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
   [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' | head -n 1)" = "$WASM_BINDGEN_VERSION" ] ||
     die "wasm-bindgen-cli $WASM_BINDGEN_VERSION was installed but 'wasm-bindgen --version' disagrees (PATH order?)"
@@ -136,9 +143,41 @@ fi
 # npm writes node_modules/.package-lock.json on every install: it is older than package-lock.json
 # exactly when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm ci"
+  step "npm ci: wrangler, binaryen, esbuild from package-lock.json (under a minute)"
   run npm-ci npm ci --no-audit --no-fund --loglevel=error
 fi
 for bin in wrangler wasm-opt esbuild; do
   [ -x "node_modules/.bin/$bin" ] || die "node_modules/.bin/$bin missing after npm ci: remove node_modules and re-run"
 done
+
+# --- cargo-deny: advisories, duplicate versions and licenses (scripts/test.sh) ---------------------
+installed_deny="$(cargo-deny --version 2>/dev/null | awk '{print $2}' | head -n 1 || true)"
+if [ "$installed_deny" != "$CARGO_DENY_VERSION" ]; then
+  step "cargo install cargo-deny $CARGO_DENY_VERSION --locked (was: ${installed_deny:-none}; about 7-10 minutes on 2 cores)"
+  run cargo-deny cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked --force
+  [ "$(cargo-deny --version 2>/dev/null | awk '{print $2}' | head -n 1)" = "$CARGO_DENY_VERSION" ] ||
+    die "cargo-deny $CARGO_DENY_VERSION was installed but 'cargo-deny --version' disagrees (PATH order?)"
+fi
+
+# --- RustSec advisory database: the offline snapshot in ../shared -------------------------------
+# These machines reach only package registries, so cargo-deny cannot fetch the database. deny.toml
+# sets db-path to $CARGO_HOME/saml-jit-advisory-dbs; `cargo deny --offline` reads the database from
+# the directory it derives from the default URL, advisory-db-3157b0e258782691, and needs it to be
+# a git repository. Refreshed whenever ../shared/advisory-db/SNAPSHOT.txt changes.
+ADVISORY_SRC="$ROOT/../shared/advisory-db"
+ADVISORY_DIR="${CARGO_HOME:-$HOME/.cargo}/saml-jit-advisory-dbs/advisory-db-3157b0e258782691"
+[ -f "$ADVISORY_SRC/SNAPSHOT.txt" ] || die "$ADVISORY_SRC/SNAPSHOT.txt not found: the RustSec snapshot must sit beside the repository"
+if [ ! -d "$ADVISORY_DIR/.git" ] || ! cmp -s "$ADVISORY_SRC/SNAPSHOT.txt" "$ADVISORY_DIR/SNAPSHOT.txt"; then
+  step "RustSec advisory database: ../shared/advisory-db -> $ADVISORY_DIR, as a git repository (seconds)"
+  command -v git >/dev/null 2>&1 || die "git not found (needed for the advisory database)"
+  rm -rf "$ADVISORY_DIR.tmp"
+  mkdir -p "$ADVISORY_DIR.tmp"
+  cp -R "$ADVISORY_SRC/." "$ADVISORY_DIR.tmp/"
+  chmod -R u+w "$ADVISORY_DIR.tmp"
+  run advisory-git-init git -C "$ADVISORY_DIR.tmp" init -q
+  run advisory-git-add git -C "$ADVISORY_DIR.tmp" add -A
+  run advisory-git-commit git -C "$ADVISORY_DIR.tmp" -c user.name=install.sh -c user.email=install.sh@localhost \
+    -c commit.gpgsign=false commit -q -m "$(head -n 1 "$ADVISORY_SRC/SNAPSHOT.txt")"
+  rm -rf "$ADVISORY_DIR"
+  mv "$ADVISORY_DIR.tmp" "$ADVISORY_DIR"
+fi

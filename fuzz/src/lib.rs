@@ -9,6 +9,8 @@
 
 use std::sync::OnceLock;
 
+pub mod rsa_diff;
+
 use saml_verify::xml::c14n::{canonicalize, Budget};
 use saml_verify::xml::{parse, Document, Limits, NodeId};
 use saml_verify::{verify, Timestamp, Trust, TrustedKey};

@@ -62,6 +62,16 @@ impl HashAlg {
         }
     }
 
+    /// Length in bytes of this hash's digest (FIPS 180-4 §1).
+    pub(crate) const fn digest_len(self) -> usize {
+        match self {
+            HashAlg::Sha1 => 20,
+            HashAlg::Sha256 => 32,
+            HashAlg::Sha384 => 48,
+            HashAlg::Sha512 => 64,
+        }
+    }
+
     pub(crate) fn pkcs1v15(self) -> Pkcs1v15Sign {
         match self {
             HashAlg::Sha1 => Pkcs1v15Sign::new::<Sha1>(),

@@ -42,10 +42,7 @@ impl TrustedKey {
             der::certificate_spki(&der).ok_or_else(|| invalid("not an X.509 certificate"))?;
         let key = der::rsa_public_key(spki)
             .ok_or_else(|| invalid("the certificate's key is not an RSA key"))?;
-        let bits = key.n().bits();
-        if bits < MIN_LEGACY_RSA_BITS {
-            return Err(invalid(&format!("a {bits}-bit RSA key is too small")));
-        }
+        check_size(&key)?;
         let fingerprint = Sha256::digest(&der).into();
         Ok(TrustedKey {
             cert_der: der,
@@ -57,10 +54,7 @@ impl TrustedKey {
 
     /// RSASSA-PKCS1-v1_5 verification of `sig` over `hashed` (RFC 8017 §8.2.2).
     pub(crate) fn verify(&self, alg: crate::dsig::HashAlg, hashed: &[u8], sig: &[u8]) -> bool {
-        match &self.mont {
-            Some(m) => m.verify(alg, hashed, sig),
-            None => self.key.verify(alg.pkcs1v15(), hashed, sig).is_ok(),
-        }
+        crate::rsa_verify::verify_with(&self.key, self.mont.as_ref(), alg, hashed, sig)
     }
 
     /// SHA-256 of the certificate, lower-case hex: how operators tell keys apart.
@@ -91,6 +85,16 @@ impl fmt::Debug for TrustedKey {
             self.fingerprint()
         )
     }
+}
+
+/// Keys below [`MIN_LEGACY_RSA_BITS`] are refused outright (the `rsa` crate has already refused
+/// moduli above 4096 bits); [`MIN_RSA_BITS`] is enforced per IdP in `Trust`.
+pub(crate) fn check_size(key: &RsaPublicKey) -> Result<(), Error> {
+    let bits = key.n().bits();
+    if bits < MIN_LEGACY_RSA_BITS {
+        return Err(invalid(&format!("a {bits}-bit RSA key is too small")));
+    }
+    Ok(())
 }
 
 fn invalid(detail: &str) -> Error {

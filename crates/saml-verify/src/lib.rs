@@ -35,6 +35,9 @@ pub use blinding::BlindingSeed;
 pub use error::Error;
 pub use input::{decode as decode_input, MAX_RESPONSE_BYTES};
 pub use keys::{TrustedKey, MIN_LEGACY_RSA_BITS, MIN_RSA_BITS};
+/// Test and fuzz hooks for the RSA verifier (both limb widths); not a stable API.
+#[doc(hidden)]
+pub use rsa_verify::testing as rsa_testing;
 pub use time::Timestamp;
 pub use xenc::DecryptionKey;
 

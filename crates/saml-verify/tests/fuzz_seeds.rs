@@ -1,7 +1,8 @@
 //! Replays the committed fuzz seeds (`fuzz/corpus/*/`) and any saved reproducers
 //! (`fuzz/regressions/**`) through the cargo-fuzz harness functions on stable, so CI checks what
-//! the nightly fuzzers check: every file goes through all three harnesses (parse + c14n round
-//! trip, structured c14n, whole `verify` raw and base64), which must not panic.
+//! the nightly fuzzers check: every file goes through all four harnesses (parse + c14n round
+//! trip, structured c14n, whole `verify` raw and base64, the RSA limb-width differential),
+//! which must not panic.
 #![allow(
     clippy::type_complexity,
     clippy::unwrap_used,
@@ -46,10 +47,11 @@ fn replay(dirs: &[&str]) -> (usize, Vec<String>) {
     }
     files.sort();
     let mut failures = Vec::new();
-    let harnesses: [(&str, fn(&[u8])); 3] = [
+    let harnesses: [(&str, fn(&[u8])); 4] = [
         ("xml_roundtrip", harness::xml_roundtrip),
         ("c14n_structured", harness::c14n_structured),
         ("verify_no_panic", harness::verify_no_panic),
+        ("rsa_differential", harness::rsa_diff::rsa_differential),
     ];
     for f in &files {
         let data = std::fs::read(f).unwrap();
@@ -108,6 +110,26 @@ fn valid_seeds_verify_under_the_fuzz_trust() {
             "{name} as base64"
         );
     }
+}
+
+/// The RSA seeds reach a true verdict: each `valid_*` seed holds a genuine signature that
+/// verifies on both limb widths and by the `rsa` crate, and the short-digest seed is refused.
+#[test]
+fn rsa_seeds_hold_genuine_signatures() {
+    let dir = fuzz_dir().join("corpus/rsa_verify");
+    let mut valid = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let got = harness::rsa_diff::rsa_check(&std::fs::read(&path).unwrap());
+        if name.starts_with("valid_") {
+            assert_eq!(got, Some(true), "{name}");
+            valid += 1;
+        } else if name.starts_with("short-digest") {
+            assert_eq!(got, Some(false), "{name}");
+        }
+    }
+    assert!(valid >= 8, "only {valid} valid RSA seeds");
 }
 
 /// The structured generator mostly produces documents the parser accepts (else the c14n target

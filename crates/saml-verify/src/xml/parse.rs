@@ -111,13 +111,13 @@ struct Parser<'a> {
 /// `part` as a slice of `input` with `input`'s lifetime, when `part` lies inside `input` (a
 /// quick-xml start tag read from a `&str` reader borrows it, but its API only lends it for the
 /// event's own lifetime). Found by address: distinct live allocations never overlap.
-fn within<'t>(input: &'t str, part: &[u8]) -> Option<&'t str> {
+fn within<'t>(input: &'t str, part: &str) -> Option<&'t str> {
     let start = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
     input.get(start..start.checked_add(part.len())?)
 }
 
-/// The bytes of an event read from a `&str` reader: always borrowed from the input.
-fn borrowed(b: Cow<'_, [u8]>) -> Result<&[u8], Error> {
+/// The text of an event read from a `&str` reader: always borrowed from the input.
+fn borrowed(b: Cow<'_, str>) -> Result<&str, Error> {
     match b {
         Cow::Borrowed(b) => Ok(b),
         Cow::Owned(_) => Err(Error::malformed("unexpected owned event")),
@@ -134,15 +134,15 @@ impl<'a> Parser<'a> {
                 self.leave_scope();
                 Ok(())
             }
-            Event::Text(t) => self.text(normalize_newlines(utf8(borrowed(t.into_inner())?)?)),
+            Event::Text(t) => self.text(normalize_newlines(borrowed(t.into_inner())?)),
             Event::CData(c) => {
                 if self.stack.is_empty() {
                     return Err(Error::malformed("CDATA outside the document element"));
                 }
-                self.text(normalize_newlines(utf8(borrowed(c.into_inner())?)?))
+                self.text(normalize_newlines(borrowed(c.into_inner())?))
             }
             Event::GeneralRef(r) => {
-                let c = resolve_reference(utf8(&r)?)?;
+                let c = resolve_reference(&r)?;
                 if self.stack.is_empty() {
                     return Err(Error::malformed("reference outside the document element"));
                 }
@@ -160,7 +160,7 @@ impl<'a> Parser<'a> {
             }
             Event::Decl(d) => {
                 if let Some(Ok(enc)) = d.encoding() {
-                    let enc = utf8(&enc)?;
+                    let enc: &str = &enc;
                     if !enc.eq_ignore_ascii_case("utf-8") {
                         return Err(Error::malformed(format!("encoding {enc} (only UTF-8)")));
                     }
@@ -174,7 +174,7 @@ impl<'a> Parser<'a> {
 
     /// A processing instruction (XML 1.0 §2.6); kept inside the document element only.
     fn pi(&mut self, pi: &quick_xml::events::BytesPI<'_>) -> Result<(), Error> {
-        let target = utf8(pi.target())?;
+        let target = pi.target();
         if !is_ncname(target) {
             return Err(Error::malformed(format!(
                 "bad processing instruction target {target:?}"
@@ -184,7 +184,7 @@ impl<'a> Parser<'a> {
             return Err(Error::malformed("misplaced XML declaration"));
         }
         if !self.stack.is_empty() {
-            let data = utf8(pi.content())?;
+            let data = pi.content();
             let data = normalize_newlines(
                 data.trim_start_matches(|c: char| c.is_ascii() && is_xml_space(c as u8)),
             )
@@ -346,8 +346,8 @@ fn read_attributes(content: &str, name_len: usize, max: usize) -> Result<Split<'
         if decls.len() + attrs.len() >= max {
             return Err(Error::malformed("too many attributes"));
         }
-        let value = normalize_attr_value(utf8(borrowed(a.value)?)?)?;
-        let key = utf8(a.key.into_inner())?;
+        let value = normalize_attr_value(borrowed(a.value)?)?;
+        let key = a.key.into_inner();
         if key == "xmlns" {
             decls.push(("", value));
         } else if let Some(p) = key.strip_prefix("xmlns:") {
@@ -366,10 +366,6 @@ fn read_attributes(content: &str, name_len: usize, max: usize) -> Result<Split<'
         }
     }
     Ok((decls, attrs))
-}
-
-fn utf8(b: &[u8]) -> Result<&str, Error> {
-    std::str::from_utf8(b).map_err(|_| Error::malformed("not UTF-8"))
 }
 
 /// Split a QName (Namespaces in XML §4) into prefix and local part, both NCNames.
@@ -582,7 +578,7 @@ mod tests {
             .collect();
         assert!(matches!(texts[0], Cow::Borrowed("t")));
         assert!(matches!(texts[1], Cow::Owned(t) if t == "u&v"));
-        let inside = |s: &str| within(input, s.as_bytes()).is_some();
+        let inside = |s: &str| within(input, s).is_some();
         assert!(inside(e.local) && inside(e.prefix));
         assert!(!inside(&String::from("r")));
     }
