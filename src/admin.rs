@@ -7,6 +7,7 @@ use jit::json::{obj, Json};
 use jit::json_path::{Fields, FromJson};
 use jit::ports::{Directory, SettingsStore, StoreError, User};
 use jit::settings::{is_identifier, CompanySettings, FieldError};
+use jit::Code;
 use worker::{console_error, Env, Request, Response};
 
 use crate::RouteContext;
@@ -20,10 +21,10 @@ pub(crate) fn reply(status: u16, body: &Json) -> worker::Result<Response> {
     harden(crate::json_response(body)?.with_status(status))
 }
 
-pub(crate) fn error(status: u16, code: &str, message: &str) -> worker::Result<Response> {
+pub(crate) fn error(code: Code, message: &str) -> worker::Result<Response> {
     reply(
-        status,
-        &obj([("error", code.into()), ("message", message.into())]),
+        code.status(),
+        &obj([("error", code.as_str().into()), ("message", message.into())]),
     )
 }
 
@@ -31,7 +32,7 @@ pub(crate) fn field_error(e: &FieldError) -> worker::Result<Response> {
     reply(
         400,
         &obj([
-            ("error", "invalid_field".into()),
+            ("error", Code::InvalidField.as_str().into()),
             ("field", (&e.field).into()),
             ("message", (&e.reason).into()),
         ]),
@@ -49,8 +50,7 @@ pub(crate) fn store_error(e: &StoreError) -> worker::Result<Response> {
         )
     );
     error(
-        503,
-        "store_unavailable",
+        Code::StoreUnavailable,
         "storage is unavailable; nothing was changed",
     )
 }
@@ -80,8 +80,7 @@ pub(crate) async fn open(
         (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(db)),
         _ => {
             return Err(error(
-                503,
-                "binding_missing",
+                Code::BindingMissing,
                 "SETTINGS or DB binding missing",
             ))
         }
@@ -90,15 +89,13 @@ pub(crate) async fn open(
         Ok(r) => r,
         Err(AuthError::Unauthorized) => {
             return Err(error(
-                401,
-                "unauthorized",
+                Code::Unauthorized,
                 "a valid support or admin bearer token, or an admin session, is required",
             ))
         }
         Err(AuthError::NotAdmin) => {
             return Err(error(
-                403,
-                "forbidden",
+                Code::Forbidden,
                 "your permission set does not include the admin surfaces",
             ))
         }
@@ -120,10 +117,9 @@ pub(crate) async fn open(
 /// 403 for a denied action: another company's admin, or something reserved to Support.
 pub(crate) fn denied(d: &Denied) -> worker::Result<Response> {
     match d {
-        Denied::OtherCompany => error(403, "forbidden", "this company is not yours to administer"),
+        Denied::OtherCompany => error(Code::Forbidden, "this company is not yours to administer"),
         Denied::SupportOnly(what) => error(
-            403,
-            "support_only",
+            Code::SupportOnly,
             &format!("{what} is reserved to Support: please contact Support"),
         ),
     }
@@ -141,8 +137,8 @@ macro_rules! try_open {
 pub(crate) async fn settings_of(c: &Ctx) -> Result<CompanySettings, worker::Result<Response>> {
     match c.kv.company(&c.company).await {
         Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(error(404, "company_unknown", "no such company")),
-        Err(StoreError::Corrupt(d)) => Err(error(503, "settings_invalid", &d)),
+        Ok(None) => Err(error(Code::CompanyUnknown, "no such company")),
+        Err(StoreError::Corrupt(d)) => Err(error(Code::SettingsInvalid, &d)),
         Err(e) => Err(store_error(&e)),
     }
 }
@@ -168,7 +164,7 @@ pub async fn put_company(mut req: Request, ctx: RouteContext) -> worker::Result<
     let c = try_open!(req, ctx, Action::SupportOnly);
     let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
         Ok(b) => b,
-        Err(r) => return error(r.status, r.code, &r.detail),
+        Err(r) => return error(r.code, &r.detail),
     };
     let mut settings = match CompanySettings::parse(&body) {
         Ok(s) => s,
@@ -251,7 +247,7 @@ pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<
     };
     let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
         Ok(b) => b,
-        Err(r) => return error(r.status, r.code, &r.detail),
+        Err(r) => return error(r.code, &r.detail),
     };
     let nu = match jit::json_path::from_slice::<NewUser>(&body) {
         Ok(n) => n,
@@ -297,7 +293,7 @@ pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<
     };
     match c.dir.insert_user(&user).await {
         Ok(true) => {}
-        Ok(false) => return error(409, "user_exists", "a user with this email exists"),
+        Ok(false) => return error(Code::UserExists, "a user with this email exists"),
         Err(e) => return store_error(&e),
     }
     if user.confirmed && !user.impersonation {
@@ -318,7 +314,7 @@ pub async fn get_user(req: Request, ctx: RouteContext) -> worker::Result<Respons
     };
     match c.dir.user(&c.company, &email).await {
         Ok(Some(u)) => reply(200, &user_json(&u)),
-        Ok(None) => error(404, "user_unknown", "no such user"),
+        Ok(None) => error(Code::UserUnknown, "no such user"),
         Err(e) => store_error(&e),
     }
 }

@@ -7,6 +7,7 @@ use jit::admin::{apply, Action, ChangeError, SecurityChange};
 use jit::json::{obj, Json};
 use jit::ports::{SettingsStore, StoreError};
 use jit::settings::{CompanySettings, FieldError};
+use jit::Code;
 use worker::{Request, Response};
 
 use crate::admin::{
@@ -143,7 +144,7 @@ pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Resu
     };
     let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
         Ok(b) => b,
-        Err(r) => return error(r.status, r.code, &r.detail),
+        Err(r) => return error(r.code, &r.detail),
     };
     let mut change = match jit::json_path::from_slice::<SecurityChange>(&body) {
         Ok(ch) => ch,
@@ -156,7 +157,7 @@ pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Resu
         Ok(next) => reply(200, &with_endpoints(&ctx.env, &c.company, &next)),
         Err(ChangeFailure::Change(ChangeError::Denied(d))) => denied(&d),
         Err(ChangeFailure::Change(ChangeError::Invalid(e))) => field_error(&e),
-        Err(ChangeFailure::NoCompany) => error(404, "company_unknown", "no such company"),
+        Err(ChangeFailure::NoCompany) => error(Code::CompanyUnknown, "no such company"),
         Err(ChangeFailure::Store(e)) => store_error(&e),
     }
 }
@@ -172,8 +173,7 @@ pub async fn create_token(req: Request, ctx: RouteContext) -> worker::Result<Res
     }
     let (Some(id), Some(secret)) = (crate::secret_hex(8), crate::secret_hex(32)) else {
         return error(
-            503,
-            "random_unavailable",
+            Code::RandomUnavailable,
             "no secure random source; nothing was created",
         );
     };
@@ -220,7 +220,7 @@ pub async fn revoke_token(req: Request, ctx: RouteContext) -> worker::Result<Res
     let id = ctx.param("id").cloned().unwrap_or_default();
     match c.dir.revoke_token(&c.company, &id, now()).await {
         Ok(true) => crate::harden(Response::empty()?.with_status(204)),
-        Ok(false) => error(404, "token_unknown", "no such active token"),
+        Ok(false) => error(Code::TokenUnknown, "no such active token"),
         Err(e) => store_error(&e),
     }
 }

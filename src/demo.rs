@@ -4,7 +4,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use jit::ports::Directory;
-use jit::Refusal;
+use jit::{Code, Refusal};
 use worker::{Request, Response};
 
 use crate::RouteContext;
@@ -39,7 +39,7 @@ fn enabled(ctx: &RouteContext) -> bool {
 fn not_found(req: &Request) -> worker::Result<Response> {
     let lang = web::negotiate_lang(header(req, "Accept-Language").as_deref());
     refusal_response(
-        &Refusal::new("not_found", 404, ""),
+        &Refusal::new(Code::NotFound, ""),
         &new_reference(),
         lang,
         false,
@@ -89,7 +89,7 @@ pub async fn idp_sign(mut req: Request, ctx: RouteContext) -> worker::Result<Res
         .to_owned();
     let email = match web::single(&form, "email", true) {
         Ok(Some(e)) => e.trim().to_owned(),
-        Ok(None) => return fail(Refusal::new("form_field_missing", 400, "email")),
+        Ok(None) => return fail(Refusal::new(Code::FormFieldMissing, "email")),
         Err(r) => return fail(r),
     };
     let key_pem = ctx
@@ -104,7 +104,7 @@ pub async fn idp_sign(mut req: Request, ctx: RouteContext) -> worker::Result<Res
         .unwrap_or_default();
     let key = match load_key(&key_pem) {
         Ok(k) => k,
-        Err(d) => return fail(Refusal::new("idp_not_configured", 503, d)),
+        Err(d) => return fail(Refusal::new(Code::IdpNotConfigured, d)),
     };
     let origin = public_origin(&ctx.env);
     let acs_url = format!("{origin}/saml/{company}/acs");
@@ -118,7 +118,7 @@ pub async fn idp_sign(mut req: Request, ctx: RouteContext) -> worker::Result<Res
     };
     let xml = match signed_response(&key, &cert_base64(&cert_pem), &a) {
         Ok(x) => x,
-        Err(d) => return fail(Refusal::new("idp_not_configured", 503, d)),
+        Err(d) => return fail(Refusal::new(Code::IdpNotConfigured, d)),
     };
     let body = format!(
         "<p>Signed a SAML Response for <code>{}</code>. Post it to the service provider:</p>\

@@ -19,7 +19,7 @@ pub mod web;
 use futures_util::StreamExt;
 use jit::flow::{acs, AcsRequest};
 use jit::json::{obj, Json};
-use jit::Refusal;
+use jit::{Code, Refusal};
 use saml_verify::Timestamp;
 use worker::{
     console_error, console_log, event, Context, Date, Env, Request, Response, ScheduleContext,
@@ -117,7 +117,7 @@ async fn route(req: Request, env: Env) -> worker::Result<Response> {
             let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
             let json = web::wants_json(header(&req, "Accept").as_deref());
             Box::pin(std::future::ready(refusal_response(
-                &Refusal::new("not_found", 404, ""),
+                &Refusal::new(Code::NotFound, ""),
                 &new_reference(),
                 lang,
                 json,
@@ -156,7 +156,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
                 log_line("internal_error", &reference, "", &e.to_string())
             );
             refusal_response(
-                &Refusal::new("internal_error", 500, e.to_string()),
+                &Refusal::new(Code::InternalError, e.to_string()),
                 &reference,
                 lang,
                 json,
@@ -264,7 +264,7 @@ pub(crate) fn refusal_response(
 ) -> worker::Result<Response> {
     let resp = if json {
         json_response(&obj([
-            ("error", r.code.into()),
+            ("error", r.code.as_str().into()),
             ("reference", reference.into()),
         ]))?
     } else {
@@ -272,18 +272,12 @@ pub(crate) fn refusal_response(
         resp.headers_mut().set("Content-Language", lang.tag())?;
         resp
     };
-    harden(resp.with_status(r.status))
+    harden(resp.with_status(r.status()))
 }
 
 /// Read a request body of at most `cap` bytes, refusing larger ones before reading them whole.
 pub(crate) async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, Refusal> {
-    let too_large = || {
-        Refusal::new(
-            "body_too_large",
-            413,
-            format!("request body over {cap} bytes"),
-        )
-    };
+    let too_large = || Refusal::new(Code::BodyTooLarge, format!("request body over {cap} bytes"));
     if let Ok(Some(len)) = req.headers().get("Content-Length") {
         if len.trim().parse::<usize>().map_or(true, |n| n > cap) {
             return Err(too_large());
@@ -294,7 +288,7 @@ pub(crate) async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, 
     };
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| Refusal::new("body_unreadable", 400, e.to_string()))?;
+        let chunk = chunk.map_err(|e| Refusal::new(Code::BodyUnreadable, e.to_string()))?;
         if body.len() + chunk.len() > cap {
             return Err(too_large());
         }
@@ -314,16 +308,18 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
     let json = web::wants_json(header(&req, "Accept").as_deref());
     let reference = new_reference();
     let refuse = |r: Refusal| {
-        console_log!("{}", log_line(r.code, &reference, &company, &r.detail));
+        console_log!(
+            "{}",
+            log_line(r.code.as_str(), &reference, &company, &r.detail)
+        );
         refusal_response(&r, &reference, lang, json)
     };
     if !jit::settings::is_identifier(&company) {
-        return refuse(Refusal::new("company_unknown", 404, "malformed company id"));
+        return refuse(Refusal::new(Code::CompanyUnknown, "malformed company id"));
     }
     if !web::is_form_content_type(header(&req, "Content-Type").as_deref()) {
         return refuse(Refusal::new(
-            "content_type_unsupported",
-            415,
+            Code::ContentTypeUnsupported,
             "expected application/x-www-form-urlencoded",
         ));
     }
@@ -340,8 +336,7 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
         Ok((Some(s), rs)) => (s, rs),
         Ok((None, _)) => {
             return refuse(Refusal::new(
-                "form_field_missing",
-                400,
+                Code::FormFieldMissing,
                 "SAMLResponse is missing",
             ))
         }
@@ -351,22 +346,20 @@ async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Respon
         (Ok(kv), Ok(db)) => (kv, db),
         _ => {
             return refuse(Refusal::new(
-                "binding_missing",
-                503,
+                Code::BindingMissing,
                 "SETTINGS or DB binding missing",
             ))
         }
     };
     let sp_keys = match sp_keys(&ctx.env, &company) {
         Ok(k) => k,
-        Err(d) => return refuse(Refusal::new("sp_keys_invalid", 503, d)),
+        Err(d) => return refuse(Refusal::new(Code::SpKeysInvalid, d)),
     };
     // Decryption is never unblinded: without randomness (never seen on Workers), refuse.
     let blinding = random_seed();
     if blinding.is_none() && !sp_keys.is_empty() {
         return refuse(Refusal::new(
-            "random_unavailable",
-            503,
+            Code::RandomUnavailable,
             "no CSPRNG for RSA blinding",
         ));
     }
@@ -431,15 +424,18 @@ async fn metadata_route(req: Request, ctx: RouteContext) -> worker::Result<Respo
         Ok(Some(s)) => s,
         Ok(None) => {
             return refusal_response(
-                &Refusal::new("company_unknown", 404, ""),
+                &Refusal::new(Code::CompanyUnknown, ""),
                 &reference,
                 lang,
                 false,
             )
         }
         Err(e) => {
-            let r = Refusal::new("settings_invalid", 503, format!("{e:?}"));
-            console_error!("{}", log_line(r.code, &reference, &company, &r.detail));
+            let r = Refusal::new(Code::SettingsInvalid, format!("{e:?}"));
+            console_error!(
+                "{}",
+                log_line(r.code.as_str(), &reference, &company, &r.detail)
+            );
             return refusal_response(&r, &reference, lang, false);
         }
     };

@@ -14,12 +14,12 @@ use crate::admin_security::{change_settings, ChangeFailure};
 use crate::auth;
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
-use crate::page_text::{security_body, t, SecurityView};
+use crate::page_text::{security_body, t, SecurityView, Text};
 use crate::web::{self, html_escape as esc, Lang};
 use crate::{
     harden, header, new_reference, now, public_origin, read_body, refusal_response, RouteContext,
 };
-use jit::Refusal;
+use jit::{Code, Refusal};
 
 /// A query parameter, read from the raw URL (parsing it with the `url` crate would bring its
 /// Unicode tables into the bundle).
@@ -53,13 +53,8 @@ fn see_other(location: &str) -> worker::Result<Response> {
     harden(resp)
 }
 
-fn refuse(code: &'static str, status: u16, lang: Lang) -> worker::Result<Response> {
-    refusal_response(
-        &Refusal::new(code, status, ""),
-        &new_reference(),
-        lang,
-        false,
-    )
+fn refuse(code: Code, lang: Lang) -> worker::Result<Response> {
+    refusal_response(&Refusal::new(code, ""), &new_reference(), lang, false)
 }
 
 /// The admin session for company `c`, or the response to send instead.
@@ -74,11 +69,11 @@ async fn admin_session(
     };
     let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
         (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(db)),
-        _ => return Err(refuse("binding_missing", 503, lang)),
+        _ => return Err(refuse(Code::BindingMissing, lang)),
     };
     let is_admin = auth::session_is_admin(&claims, &db).await;
     if claims.company != company || !matches!(is_admin, Ok(true)) {
-        return Err(refuse("forbidden", 403, lang));
+        return Err(refuse(Code::Forbidden, lang));
     }
     let ctx = Ctx {
         company: company.to_owned(),
@@ -101,7 +96,7 @@ pub async fn security_page(req: Request, ctx: RouteContext) -> worker::Result<Re
     };
     let settings = match crate::admin::settings_of(&c).await {
         Ok(s) => s,
-        Err(_) => return refuse("settings_invalid", 503, lang),
+        Err(_) => return refuse(Code::SettingsInvalid, lang),
     };
     let domains = c
         .dir
@@ -123,7 +118,7 @@ pub async fn security_page(req: Request, ctx: RouteContext) -> worker::Result<Re
     html(
         200,
         lang,
-        t(lang, "security_title"),
+        t(lang, Text::SecurityTitle),
         &security_body(lang, &view),
     )
 }
@@ -141,7 +136,7 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
         .and_then(|b| web::parse_form(&b))
     {
         Ok(f) => f,
-        Err(r) => return refuse(r.code, r.status, lang),
+        Err(r) => return refuse(r.code, lang),
     };
     let secret = crate::session_secret(&ctx.env);
     let csrf = web::single(&form, "csrf", false)
@@ -149,7 +144,7 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
         .flatten()
         .unwrap_or("");
     if !session::check_csrf(secret.as_bytes(), &cookie, csrf) {
-        return refuse("csrf_invalid", 403, lang);
+        return refuse(Code::CsrfInvalid, lang);
     }
     let field = |name: &str| {
         web::single(&form, name, false)
@@ -170,14 +165,14 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
             lang.tag()
         )),
         Err(ChangeFailure::Change(ChangeError::Denied(Denied::SupportOnly(_)))) => {
-            refuse("support_only", 403, lang)
+            refuse(Code::SupportOnly, lang)
         }
         Err(ChangeFailure::Change(ChangeError::Denied(Denied::OtherCompany))) => {
-            refuse("forbidden", 403, lang)
+            refuse(Code::Forbidden, lang)
         }
-        Err(ChangeFailure::Change(ChangeError::Invalid(_))) => refuse("invalid_field", 400, lang),
-        Err(ChangeFailure::NoCompany) => refuse("company_unknown", 404, lang),
-        Err(ChangeFailure::Store(_)) => refuse("store_unavailable", 503, lang),
+        Err(ChangeFailure::Change(ChangeError::Invalid(_))) => refuse(Code::InvalidField, lang),
+        Err(ChangeFailure::NoCompany) => refuse(Code::CompanyUnknown, lang),
+        Err(ChangeFailure::Store(_)) => refuse(Code::StoreUnavailable, lang),
     }
 }
 
@@ -188,7 +183,7 @@ pub async fn login_page(req: Request, ctx: RouteContext) -> worker::Result<Respo
     html(
         200,
         lang,
-        t(lang, "login_title"),
+        t(lang, Text::LoginTitle),
         &login_form(lang, &company, ""),
     )
 }
@@ -199,9 +194,9 @@ fn login_form(lang: Lang, company: &str, email: &str) -> String {
 <input id=\"email\" name=\"email\" type=\"email\" value=\"{e}\" required> <button id=\"continue\" type=\"submit\">{cont}</button></form>",
         c = esc(company),
         l = lang.tag(),
-        label = t(lang, "email_label"),
+        label = t(lang, Text::EmailLabel),
         e = esc(email),
-        cont = t(lang, "continue"),
+        cont = t(lang, Text::Continue),
     )
 }
 
@@ -214,7 +209,7 @@ pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result
         .and_then(|b| web::parse_form(&b))
     {
         Ok(f) => f,
-        Err(r) => return refuse(r.code, r.status, lang),
+        Err(r) => return refuse(r.code, lang),
     };
     let email = web::single(&form, "email", false)
         .ok()
@@ -239,16 +234,16 @@ pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result
             login_form(lang, &company, &email),
             c = esc(&company),
             e = esc(&jit::sp_initiated::percent_encode(&email)),
-            sso = t(lang, "sso_button"),
+            sso = t(lang, Text::SsoButton),
         )
     } else {
         format!(
             "{}<p id=\"no_sso\">{}</p>",
             login_form(lang, &company, &email),
-            t(lang, "no_sso")
+            t(lang, Text::NoSso)
         )
     };
-    html(200, lang, t(lang, "login_title"), &body)
+    html(200, lang, t(lang, Text::LoginTitle), &body)
 }
 
 /// `GET /saml/{company}/login`: start SP-initiated sign-in (HTTP-Redirect AuthnRequest). Anyone
@@ -258,19 +253,19 @@ pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Respons
     let lang = lang_of(&req);
     let kv = match ctx.env.kv("SETTINGS") {
         Ok(kv) if jit::settings::is_identifier(&company) => KvSettings::new(kv),
-        _ => return refuse("company_unknown", 404, lang),
+        _ => return refuse(Code::CompanyUnknown, lang),
     };
     let settings = match kv.company(&company).await {
         Ok(Some(s)) => s,
-        Ok(None) => return refuse("company_unknown", 404, lang),
-        Err(_) => return refuse("settings_invalid", 503, lang),
+        Ok(None) => return refuse(Code::CompanyUnknown, lang),
+        Err(_) => return refuse(Code::SettingsInvalid, lang),
     };
     let Some(sso) = settings.saml.idp_sso_url.clone() else {
-        return refuse("idp_sso_url_missing", 503, lang);
+        return refuse(Code::IdpSsoUrlMissing, lang);
     };
     let mut nonce = [0u8; 16];
     if getrandom::getrandom(&mut nonce).is_err() {
-        return refuse("random_unavailable", 503, lang);
+        return refuse(Code::RandomUnavailable, lang);
     }
     let t0 = now();
     let secret = crate::session_secret(&ctx.env);
@@ -280,7 +275,7 @@ pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Respons
         nonce,
         t0.plus_seconds(REQUEST_TTL_SECONDS),
     ) else {
-        return refuse("session_secret_missing", 503, lang);
+        return refuse(Code::SessionSecretMissing, lang);
     };
     let origin = public_origin(&ctx.env);
     let xml = authn_request(

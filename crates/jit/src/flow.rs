@@ -8,7 +8,7 @@ use crate::ports::{
     AuditEntry, AuditEvent, CompanyFacts, Directory, SettingsStore, StoreError, User,
 };
 use crate::session::{self, Claims, MAX_AGE_SECONDS};
-use crate::{redirect, Refusal};
+use crate::{redirect, Code, Refusal};
 
 /// One POST to `/saml/{company}/acs`.
 #[derive(Debug, Clone)]
@@ -45,8 +45,8 @@ pub struct SignedIn {
 
 fn store_refusal(e: StoreError) -> Refusal {
     match e {
-        StoreError::Unavailable(d) => Refusal::new("store_unavailable", 503, d),
-        StoreError::Corrupt(d) => Refusal::new("store_corrupt", 503, d),
+        StoreError::Unavailable(d) => Refusal::new(Code::StoreUnavailable, d),
+        StoreError::Corrupt(d) => Refusal::new(Code::StoreCorrupt, d),
     }
 }
 
@@ -58,13 +58,13 @@ pub async fn acs<S: SettingsStore, D: Directory>(
 ) -> Result<SignedIn, Refusal> {
     let result = run(req, settings, dir).await;
     if let Err((refusal, email, assertion_id)) = &result {
-        if refusal.status != 404 {
+        if refusal.status() != 404 {
             let entry = audit(
                 req,
                 AuditEvent::Refused,
                 email.clone(),
                 assertion_id.clone(),
-                Some(refusal.code),
+                Some(refusal.code.as_str()),
             );
             // Fail closed either way; a lost audit row of a refusal is logged by the adapter.
             let _ = dir.audit(&entry).await;
@@ -103,17 +103,16 @@ async fn run<S: SettingsStore, D: Directory>(
         Ok(Some(c)) => c,
         Ok(None) => {
             return Err(bare(Refusal::new(
-                "company_unknown",
-                404,
+                Code::CompanyUnknown,
                 format!("no settings for company {:?}", req.company),
             )))
         }
-        Err(StoreError::Corrupt(d)) => return Err(bare(Refusal::new("settings_invalid", 503, d))),
+        Err(StoreError::Corrupt(d)) => return Err(bare(Refusal::new(Code::SettingsInvalid, d))),
         Err(e) => return Err(bare(store_refusal(e))),
     };
     let mut trust = company
         .trust(req.sp_entity_id, req.acs_url, req.sp_keys)
-        .map_err(|e| bare(Refusal::new("idp_not_configured", 503, e.to_string())))?;
+        .map_err(|e| bare(Refusal::new(Code::IdpNotConfigured, e.to_string())))?;
     trust.blinding = req.blinding.clone();
     let v: VerifiedAssertion = saml_verify::verify_with(
         req.saml_response,
@@ -131,11 +130,7 @@ async fn run<S: SettingsStore, D: Directory>(
             .map_err(|e| (store_refusal(e), None, aid.clone()))?;
         if !issued {
             let detail = format!("InResponseTo {request_id:?} is no pending request of this SP");
-            return Err((
-                Refusal::new("in_response_to_mismatch", 403, detail),
-                None,
-                aid,
-            ));
+            return Err((Refusal::new(Code::InResponseToMismatch, detail), None, aid));
         }
     }
     // Remember the ID for as long as the verifier would still accept the assertion: its end
@@ -149,7 +144,7 @@ async fn run<S: SettingsStore, D: Directory>(
         .map_err(|e| (store_refusal(e), None, aid.clone()))?;
     if !fresh {
         return Err((
-            Refusal::new("assertion_replayed", 403, "assertion ID already used"),
+            Refusal::new(Code::AssertionReplayed, "assertion ID already used"),
             None,
             aid,
         ));
@@ -191,7 +186,6 @@ async fn run<S: SettingsStore, D: Directory>(
         Decision::Refuse(r) => {
             return Err(fail(Refusal::new(
                 r.code(),
-                403,
                 format!("policy refused the sign-in ({})", r.code()),
             )))
         }
@@ -245,8 +239,7 @@ async fn run<S: SettingsStore, D: Directory>(
     };
     let session = session::issue(req.session_secret, &claims).ok_or_else(|| {
         fail(Refusal::new(
-            "session_secret_missing",
-            503,
+            Code::SessionSecretMissing,
             "SESSION_SECRET is empty",
         ))
     })?;

@@ -7,6 +7,7 @@
 //! domain granted by support.
 
 use crate::settings::Provisioning;
+use crate::Code;
 
 /// Facts about one sign-in, gathered by the flow.
 #[derive(Debug, Clone)]
@@ -48,14 +49,14 @@ pub enum PolicyRefusal {
 }
 
 impl PolicyRefusal {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> Code {
         match self {
-            PolicyRefusal::EmailMissing => "email_missing",
-            PolicyRefusal::ProvisioningDisabled => "provisioning_disabled",
-            PolicyRefusal::SpInitiatedNoProvisioning => "sp_initiated_no_provisioning",
-            PolicyRefusal::DomainNotAllowed => "domain_not_allowed",
-            PolicyRefusal::DefaultWorkspaceMissing => "default_workspace_missing",
-            PolicyRefusal::DefaultPermissionSetMissing => "default_permission_set_missing",
+            PolicyRefusal::EmailMissing => Code::EmailMissing,
+            PolicyRefusal::ProvisioningDisabled => Code::ProvisioningDisabled,
+            PolicyRefusal::SpInitiatedNoProvisioning => Code::SpInitiatedNoProvisioning,
+            PolicyRefusal::DomainNotAllowed => Code::DomainNotAllowed,
+            PolicyRefusal::DefaultWorkspaceMissing => Code::DefaultWorkspaceMissing,
+            PolicyRefusal::DefaultPermissionSetMissing => Code::DefaultPermissionSetMissing,
         }
     }
 }
