@@ -10,50 +10,13 @@ use jit::settings::{is_identifier, CompanySettings, FieldError};
 use jit::Code;
 use worker::{console_error, Env, Request, Response};
 
-use crate::RouteContext;
-
 use crate::auth::{self, AuthError};
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
-use crate::{harden, now, public_origin, read_body, web};
-
-pub(crate) fn reply(status: u16, body: &Json) -> worker::Result<Response> {
-    harden(crate::json_response(body)?.with_status(status))
-}
-
-pub(crate) fn error(code: Code, message: &str) -> worker::Result<Response> {
-    reply(
-        code.status(),
-        &obj([("error", code.as_str().into()), ("message", message.into())]),
-    )
-}
-
-pub(crate) fn field_error(e: &FieldError) -> worker::Result<Response> {
-    reply(
-        400,
-        &obj([
-            ("error", Code::InvalidField.as_str().into()),
-            ("field", (&e.field).into()),
-            ("message", (&e.reason).into()),
-        ]),
-    )
-}
-
-pub(crate) fn store_error(e: &StoreError) -> worker::Result<Response> {
-    console_error!(
-        "{}",
-        crate::log_line(
-            "store_error",
-            &crate::new_reference(),
-            "",
-            &format!("{e:?}")
-        )
-    );
-    error(
-        Code::StoreUnavailable,
-        "storage is unavailable; nothing was changed",
-    )
-}
+use crate::platform::{endpoints, now};
+use crate::respond::{error, field_error, log_line, read_body, reply, store_error};
+use crate::routes::RouteContext;
+use crate::web;
 
 /// Stores and caller of an authorized request on a well-formed company ID.
 pub(crate) struct Ctx {
@@ -145,16 +108,12 @@ pub(crate) async fn settings_of(c: &Ctx) -> Result<CompanySettings, worker::Resu
 
 /// The settings document with this SP's endpoints for the company added.
 pub(crate) fn with_endpoints(env: &Env, company: &str, s: &CompanySettings) -> Json {
-    let origin = public_origin(env);
+    let sp = endpoints(env, company);
     let mut v = s.to_json();
     if let Json::Obj(m) = &mut v {
-        let metadata = format!("{origin}/saml/{company}/metadata");
-        m.push(("sp_entity_id".into(), (&metadata).into()));
-        m.push((
-            "acs_url".into(),
-            format!("{origin}/saml/{company}/acs").into(),
-        ));
-        m.push(("metadata_url".into(), metadata.into()));
+        m.push(("sp_entity_id".into(), sp.entity_id.into()));
+        m.push(("acs_url".into(), sp.acs_url.into()));
+        m.push(("metadata_url".into(), sp.metadata_url.into()));
     }
     v
 }
@@ -362,7 +321,7 @@ pub async fn refresh_domains_mirror(env: &Env, company: &str) {
             if let Err(e) = kv.put(company, &s).await {
                 console_error!(
                     "{}",
-                    crate::log_line("domains_mirror_failed", "", company, &format!("{e:?}"))
+                    log_line("domains_mirror_failed", "", company, &format!("{e:?}"))
                 );
             }
         }

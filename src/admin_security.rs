@@ -10,10 +10,11 @@ use jit::settings::{CompanySettings, FieldError};
 use jit::Code;
 use worker::{Request, Response};
 
-use crate::admin::{
-    denied, error, field_error, open, reply, settings_of, store_error, with_endpoints, Ctx,
-};
-use crate::{now, public_origin, read_body, web, RouteContext};
+use crate::admin::{denied, open, settings_of, with_endpoints, Ctx};
+use crate::platform::{now, public_origin, secret_hex};
+use crate::respond::{error, field_error, harden, read_body, reply, store_error};
+use crate::routes::RouteContext;
+use crate::web;
 
 /// Largest IdP metadata document fetched or accepted (bytes).
 const MAX_METADATA_BYTES: usize = 256 << 10;
@@ -171,7 +172,7 @@ pub async fn create_token(req: Request, ctx: RouteContext) -> worker::Result<Res
     if let Err(resp) = settings_of(&c).await {
         return resp;
     }
-    let (Some(id), Some(secret)) = (crate::secret_hex(8), crate::secret_hex(32)) else {
+    let (Some(id), Some(secret)) = (secret_hex(8), secret_hex(32)) else {
         return error(
             Code::RandomUnavailable,
             "no secure random source; nothing was created",
@@ -219,7 +220,7 @@ pub async fn revoke_token(req: Request, ctx: RouteContext) -> worker::Result<Res
     };
     let id = ctx.param("id").cloned().unwrap_or_default();
     match c.dir.revoke_token(&c.company, &id, now()).await {
-        Ok(true) => crate::harden(Response::empty()?.with_status(204)),
+        Ok(true) => harden(Response::empty()?.with_status(204)),
         Ok(false) => error(Code::TokenUnknown, "no such active token"),
         Err(e) => store_error(&e),
     }

@@ -8,7 +8,9 @@ use jit::session::{self, Claims};
 use worker::{Env, Request};
 
 use crate::d1::D1Directory;
-use crate::{header, now, web};
+use crate::platform::{now, secret, session_secret};
+use crate::respond::header;
+use crate::web;
 
 /// Why a caller is not let in.
 pub enum AuthError {
@@ -22,7 +24,7 @@ pub enum AuthError {
 
 /// The valid session of this request, with the raw cookie value (the CSRF token binds to it).
 pub fn session(req: &Request, env: &Env) -> Option<(Claims, String)> {
-    let secret = crate::session_secret(env);
+    let secret = session_secret(env);
     let cookie = header(req, "Cookie");
     let value = web::cookie(cookie.as_deref(), session::COOKIE_NAME)?;
     let claims = session::check(secret.as_bytes(), value, now().unix_seconds())?;
@@ -48,11 +50,7 @@ pub async fn session_is_admin(claims: &Claims, dir: &D1Directory) -> Result<bool
 pub async fn caller(req: &Request, env: &Env, dir: &D1Directory) -> Result<Role, AuthError> {
     let authorization = header(req, "Authorization").unwrap_or_default();
     if let Some(token) = authorization.strip_prefix("Bearer ") {
-        let support = env
-            .secret("SUPPORT_TOKEN")
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        if web::same_secret(token, &support) {
+        if jit::tokens::same_secret(token, &secret(env, "SUPPORT_TOKEN")) {
             return Ok(Role::Support);
         }
         let Some((id, secret)) = jit::tokens::parse(token) else {

@@ -1,6 +1,7 @@
 //! Words and markup of the admin and sign-in pages, in English and French (wording of the product
 //! page in `shared/seeds/`). Pure: rendered and tested natively.
 
+use jit::endpoints::SpEndpoints;
 use jit::settings::CompanySettings;
 
 use crate::web::{html_escape as esc, Lang};
@@ -111,7 +112,7 @@ pub struct SecurityView<'a> {
     /// Domains with a confirmed, non-impersonation user (from D1).
     pub confirmed_domains: &'a [String],
     pub csrf: &'a str,
-    pub origin: &'a str,
+    pub sp: &'a SpEndpoints,
     pub saved: bool,
 }
 
@@ -135,7 +136,7 @@ fn options(list: &[jit::settings::Named], selected: Option<&str>) -> String {
 /// The page body: the SAML SSO section with its form, the SP details, the domains.
 pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
     let p = &v.settings.provisioning;
-    let (c, o) = (esc(v.company), esc(v.origin));
+    let c = esc(v.company);
     let saved = if v.saved {
         format!(
             "<p id=\"saved\"><strong>{}</strong></p>",
@@ -198,8 +199,8 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
 <p>{toggle}</p><p><label for=\"default_workspace\">{dw}</label><br><select id=\"default_workspace\" name=\"default_workspace\">{wso}</select></p>\
 <p><label for=\"default_permission_set\">{dp}</label><br><select id=\"default_permission_set\" name=\"default_permission_set\">{pso}</select></p>\
 <p><button id=\"save\" type=\"submit\">{save}</button></p></form>\
-<h2>{spd}</h2><p>{eid}: <code id=\"sp_entity_id\">{o}/saml/{c}/metadata</code><br>{acs}: <code id=\"acs_url\">{o}/saml/{c}/acs</code><br>\
-<a id=\"metadata_url\" href=\"{o}/saml/{c}/metadata\">{md}</a></p>\
+<h2>{spd}</h2><p>{eid}: <code id=\"sp_entity_id\">{eid_v}</code><br>{acs}: <code id=\"acs_url\">{acs_v}</code><br>\
+<a id=\"metadata_url\" href=\"{md_v}\">{md}</a></p>\
 <h2>{exh}</h2><ul id=\"exception_domains\">{exceptions}</ul><h2>{pdh}</h2><p>{rule}</p><ul id=\"provisionable_domains\">{pd}</ul>",
         sso = t(lang, Text::SamlSso),
         l = lang.tag(),
@@ -212,6 +213,9 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
         spd = t(lang, Text::SpDetails),
         eid = t(lang, Text::SpEntityId),
         acs = t(lang, Text::AcsUrl),
+        eid_v = esc(&v.sp.entity_id),
+        acs_v = esc(&v.sp.acs_url),
+        md_v = esc(&v.sp.metadata_url),
         md = t(lang, Text::Metadata),
         exh = t(lang, Text::ExceptionDomains),
         pdh = t(lang, Text::ProvisionableDomains),
@@ -249,7 +253,7 @@ mod tests {
             settings: &s,
             confirmed_domains: &["decorumsoft.com".into()],
             csrf: "tok",
-            origin: "https://sso.example",
+            sp: &SpEndpoints::of("https://sso.example", "acme"),
             saved: false,
         };
         let en = security_body(Lang::En, &v);

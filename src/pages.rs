@@ -15,11 +15,11 @@ use crate::auth;
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
 use crate::page_text::{security_body, t, SecurityView, Text};
+use crate::platform::{endpoints, now, session_secret};
+use crate::respond::{harden, header, read_body, refuse_page as refuse, see_other};
+use crate::routes::RouteContext;
 use crate::web::{self, html_escape as esc, Lang};
-use crate::{
-    harden, header, new_reference, now, public_origin, read_body, refusal_response, RouteContext,
-};
-use jit::{Code, Refusal};
+use jit::Code;
 
 /// A query parameter, read from the raw URL (parsing it with the `url` crate would bring its
 /// Unicode tables into the bundle).
@@ -45,16 +45,6 @@ fn html(status: u16, lang: Lang, title: &str, body: &str) -> worker::Result<Resp
         .with_status(status);
     resp.headers_mut().set("Content-Language", lang.tag())?;
     harden(resp)
-}
-
-fn see_other(location: &str) -> worker::Result<Response> {
-    let mut resp = Response::empty()?.with_status(303);
-    resp.headers_mut().set("Location", location)?;
-    harden(resp)
-}
-
-fn refuse(code: Code, lang: Lang) -> worker::Result<Response> {
-    refusal_response(&Refusal::new(code, ""), &new_reference(), lang, false)
 }
 
 /// The admin session for company `c`, or the response to send instead.
@@ -103,16 +93,16 @@ pub async fn security_page(req: Request, ctx: RouteContext) -> worker::Result<Re
         .provisionable_domains(&company)
         .await
         .unwrap_or_default();
-    let secret = crate::session_secret(&ctx.env);
+    let secret = session_secret(&ctx.env);
     let csrf = session::csrf_token(secret.as_bytes(), &cookie).unwrap_or_default();
-    let origin = public_origin(&ctx.env);
+    let sp = endpoints(&ctx.env, &company);
     let saved = query_param(&req, "saved").is_some();
     let view = SecurityView {
         company: &company,
         settings: &settings,
         confirmed_domains: &domains,
         csrf: &csrf,
-        origin: &origin,
+        sp: &sp,
         saved,
     };
     html(
@@ -138,7 +128,7 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
         Ok(f) => f,
         Err(r) => return refuse(r.code, lang),
     };
-    let secret = crate::session_secret(&ctx.env);
+    let secret = session_secret(&ctx.env);
     let csrf = web::single(&form, "csrf", false)
         .ok()
         .flatten()
@@ -268,7 +258,7 @@ pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Respons
         return refuse(Code::RandomUnavailable, lang);
     }
     let t0 = now();
-    let secret = crate::session_secret(&ctx.env);
+    let secret = session_secret(&ctx.env);
     let Some(id) = jit::request_id::issue(
         secret.as_bytes(),
         &company,
@@ -277,14 +267,8 @@ pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Respons
     ) else {
         return refuse(Code::SessionSecretMissing, lang);
     };
-    let origin = public_origin(&ctx.env);
-    let xml = authn_request(
-        &id,
-        t0,
-        &format!("{origin}/saml/{company}/metadata"),
-        &format!("{origin}/saml/{company}/acs"),
-        &sso,
-    );
+    let sp = endpoints(&ctx.env, &company);
+    let xml = authn_request(&id, t0, &sp.entity_id, &sp.acs_url, &sso);
     let mut resp = Response::empty()?.with_status(302);
     resp.headers_mut()
         .set("Location", &redirect_url(&sso, &xml, None))?;

@@ -253,11 +253,6 @@ pub fn sp_keys_from_secret(
         .collect()
 }
 
-/// Lower-case hex of `bytes`: reference IDs.
-pub fn hex_id(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// True for origins on the loopback interface, where cookies cannot be `Secure`.
 pub fn is_loopback_origin(origin: &str) -> bool {
     let host = origin.strip_prefix("http://").unwrap_or("");
@@ -378,23 +373,6 @@ mod tests {
     }
 }
 
-/// Compare a presented bearer token with the configured one without leaking, through timing,
-/// how much of it matched: both are hashed, then every byte is compared.
-pub fn same_secret(presented: &str, configured: &str) -> bool {
-    use sha2::{Digest, Sha256};
-    if configured.is_empty() {
-        return false;
-    }
-    let (a, b) = (
-        Sha256::digest(presented.as_bytes()),
-        Sha256::digest(configured.as_bytes()),
-    );
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
-}
-
 /// Percent-decode a path segment (an email in `/users/{email}`).
 pub fn path_segment(raw: &str) -> Option<String> {
     percent_decode(raw.replace('+', "%2B").as_bytes()).ok()
@@ -428,9 +406,6 @@ mod secret_tests {
 
     #[test]
     fn secrets_compare_exactly() {
-        assert!(same_secret("tok", "tok"));
-        assert!(!same_secret("tok", "tok2"));
-        assert!(!same_secret("", ""));
         assert_eq!(
             path_segment("jon%40decorumsoft.com").as_deref(),
             Some("jon@decorumsoft.com")

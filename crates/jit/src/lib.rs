@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod endpoints;
 pub mod flow;
+pub mod hex;
 pub mod json;
 pub mod json_path;
 pub mod memory;
