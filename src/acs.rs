@@ -5,10 +5,11 @@
 use jit::flow::{acs, AcsRequest};
 use jit::json::obj;
 use jit::ports::SettingsStore;
+use jit::usecases::company::refresh_domains_mirror;
 use jit::{Code, Refusal};
 use worker::{console_error, console_log, Env, Request, Response};
 
-use crate::admin::refresh_domains_mirror;
+use crate::admin::log_mirror_error;
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
 use crate::platform::{
@@ -96,7 +97,8 @@ pub async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Re
         blinding,
     };
     let dir = D1Directory::with_request_secret(db, secret.as_bytes());
-    match acs(&request, &KvSettings::new(kv), &dir).await {
+    let kv = KvSettings::new(kv);
+    match acs(&request, &kv, &dir).await {
         Ok(done) => {
             let event = if done.created {
                 "provisioned"
@@ -111,7 +113,9 @@ pub async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Re
             ]);
             console_log!("{}", line.dump());
             if done.created {
-                refresh_domains_mirror(&ctx.env, &company).await;
+                if let Err(e) = refresh_domains_mirror(&kv, &dir, &company).await {
+                    log_mirror_error(&company, &e);
+                }
             }
             let mut resp = Response::empty()?.with_status(303);
             resp.headers_mut().set("Location", &done.redirect)?;

@@ -3,14 +3,14 @@
 //! French (Accept-Language, or `?lang=`), no JavaScript, forms protected by a CSRF token bound
 //! to the session.
 
-use jit::admin::{ChangeError, Denied, Role, SecurityChange};
-use jit::ports::{Directory, SettingsStore};
+use jit::admin::{Role, SecurityChange};
+use jit::ports::{AdminDirectory, SettingsStore};
 use jit::session;
 use jit::sp_initiated::{authn_request, redirect_url, REQUEST_TTL_SECONDS};
+use jit::usecases::{company as usecase, sign_in_page::sso_button_for};
 use worker::{Request, Response};
 
 use crate::admin::Ctx;
-use crate::admin_security::{change_settings, ChangeFailure};
 use crate::auth;
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
@@ -84,7 +84,7 @@ pub async fn security_page(req: Request, ctx: RouteContext) -> worker::Result<Re
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    let settings = match crate::admin::settings_of(&c).await {
+    let settings = match usecase::settings(&c.kv, &company).await {
         Ok(s) => s,
         Err(_) => return refuse(Code::SettingsInvalid, lang),
     };
@@ -149,20 +149,12 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
         default_permission_set: field("default_permission_set"),
         ..Default::default()
     };
-    match change_settings(&c, &change).await {
+    match usecase::change_security(&c.kv, &company, &c.role, &change).await {
         Ok(_) => see_other(&format!(
             "/admin/{company}/security?saved=1&lang={}",
             lang.tag()
         )),
-        Err(ChangeFailure::Change(ChangeError::Denied(Denied::SupportOnly(_)))) => {
-            refuse(Code::SupportOnly, lang)
-        }
-        Err(ChangeFailure::Change(ChangeError::Denied(Denied::OtherCompany))) => {
-            refuse(Code::Forbidden, lang)
-        }
-        Err(ChangeFailure::Change(ChangeError::Invalid(_))) => refuse(Code::InvalidField, lang),
-        Err(ChangeFailure::NoCompany) => refuse(Code::CompanyUnknown, lang),
-        Err(ChangeFailure::Store(_)) => refuse(Code::StoreUnavailable, lang),
+        Err(e) => refuse(e.code(), lang),
     }
 }
 
@@ -208,13 +200,8 @@ pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result
         .trim()
         .to_ascii_lowercase();
     let known = match ctx.env.d1("DB") {
-        Ok(db) if jit::settings::is_identifier(&company) => D1Directory::new(db)
-            .user(&company, &email)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|u| u.last_login_at.is_some()),
-        _ => false,
+        Ok(db) => sso_button_for(&D1Directory::new(db), &company, &email).await,
+        Err(_) => false,
     };
     // The SSO button is a link, not a form: CSP `form-action 'self'` would block the form's
     // redirect to the IdP's origin.

@@ -21,5 +21,6 @@ pub mod settings;
 mod settings_json;
 pub mod sp_initiated;
 pub mod tokens;
+pub mod usecases;
 
 pub use refusal::{Code, Refusal};

@@ -61,6 +61,16 @@ impl PolicyRefusal {
     }
 }
 
+/// The rule "a domain qualifies for provisioning when it has at least one confirmed,
+/// non-impersonation user" rests on this predicate: whether one user counts for its domain. The
+/// in-memory store calls it; the D1 store uses [`COUNTS_FOR_DOMAIN_SQL`], checked against it.
+pub fn counts_for_domain(confirmed: bool, impersonation: bool) -> bool {
+    confirmed && !impersonation
+}
+
+/// [`counts_for_domain`] over the `users` table's INTEGER 0/1 flags, for D1 queries.
+pub const COUNTS_FOR_DOMAIN_SQL: &str = "confirmed = 1 AND impersonation = 0";
+
 /// The lower-cased domain of an address (after the last `@`).
 pub fn email_domain(email: &str) -> Option<String> {
     let (_, d) = email.rsplit_once('@')?;
@@ -164,6 +174,35 @@ mod tests {
             };
             assert_eq!(decide(&facts), want, "{case}");
         }
+    }
+
+    /// The SQL form is a conjunction `column = 0|1`; evaluated on every flag combination it
+    /// gives the predicate's answer.
+    #[test]
+    fn the_sql_form_of_the_domain_rule_agrees_with_the_predicate() {
+        let terms: Vec<(&str, bool)> = COUNTS_FOR_DOMAIN_SQL
+            .split(" AND ")
+            .map(|t| {
+                let (col, v) = t.split_once(" = ").unwrap();
+                assert!(v == "0" || v == "1", "{t}");
+                (col, v == "1")
+            })
+            .collect();
+        for confirmed in [false, true] {
+            for impersonation in [false, true] {
+                let sql = terms.iter().all(|&(col, want)| match col {
+                    "confirmed" => confirmed == want,
+                    "impersonation" => impersonation == want,
+                    other => panic!("unknown column {other}"),
+                });
+                assert_eq!(
+                    sql,
+                    counts_for_domain(confirmed, impersonation),
+                    "confirmed={confirmed} impersonation={impersonation}"
+                );
+            }
+        }
+        assert!(counts_for_domain(true, false));
     }
 
     #[test]
