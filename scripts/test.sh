@@ -44,5 +44,7 @@ echo "== worker bundle (wrangler deploy --dry-run)"
 bash scripts/bundle-size.sh
 echo "== integration tests on wrangler dev"
 WORKER_BUILD_ARGS=--no-opt python3 tests/integration/run.py
-echo "== role, page and browser tests on wrangler dev (headless Chromium)"
+echo "== admin/support API and role tests on wrangler dev"
+WORKER_BUILD_ARGS=--no-opt python3 tests/api/run.py
+echo "== browser tests on wrangler dev (headless Chromium)"
 bash tests/browser/run.sh

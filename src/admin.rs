@@ -1,59 +1,24 @@
 //! The support and admin API: company settings, users, audit. Support (`SUPPORT_TOKEN`) may do
 //! everything; company admins what `jit::admin` allows. JSON in and out; a bad field is a 400
-//! that names it.
+//! that names it. Each handler parses the request, calls one `jit::usecases` function, and
+//! renders its outcome.
 
-use jit::admin::{authorize, Action, Denied, Role};
+use jit::admin::{authorize, Action, Role};
 use jit::json::{obj, Json};
-use jit::json_path::{Fields, FromJson};
-use jit::ports::{Directory, SettingsStore, StoreError, User};
+use jit::ports::{AdminDirectory, Directory, StoreError};
 use jit::settings::{is_identifier, CompanySettings, FieldError};
+use jit::usecases::users::{create_user as create, user_json, NewUser};
+use jit::usecases::{company, AdminError};
+use jit::Code;
 use worker::{console_error, Env, Request, Response};
-
-use crate::RouteContext;
 
 use crate::auth::{self, AuthError};
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
-use crate::{harden, now, public_origin, read_body, web};
-
-pub(crate) fn reply(status: u16, body: &Json) -> worker::Result<Response> {
-    harden(crate::json_response(body)?.with_status(status))
-}
-
-pub(crate) fn error(status: u16, code: &str, message: &str) -> worker::Result<Response> {
-    reply(
-        status,
-        &obj([("error", code.into()), ("message", message.into())]),
-    )
-}
-
-pub(crate) fn field_error(e: &FieldError) -> worker::Result<Response> {
-    reply(
-        400,
-        &obj([
-            ("error", "invalid_field".into()),
-            ("field", (&e.field).into()),
-            ("message", (&e.reason).into()),
-        ]),
-    )
-}
-
-pub(crate) fn store_error(e: &StoreError) -> worker::Result<Response> {
-    console_error!(
-        "{}",
-        crate::log_line(
-            "store_error",
-            &crate::new_reference(),
-            "",
-            &format!("{e:?}")
-        )
-    );
-    error(
-        503,
-        "store_unavailable",
-        "storage is unavailable; nothing was changed",
-    )
-}
+use crate::platform::{endpoints, now};
+use crate::respond::{error, field_error, log_line, read_body, reply, store_error};
+use crate::routes::RouteContext;
+use crate::web;
 
 /// Stores and caller of an authorized request on a well-formed company ID.
 pub(crate) struct Ctx {
@@ -79,53 +44,42 @@ pub(crate) async fn open(
     let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
         (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(db)),
         _ => {
-            return Err(error(
-                503,
-                "binding_missing",
-                "SETTINGS or DB binding missing",
-            ))
+            let msg = "SETTINGS or DB binding missing";
+            return Err(error(Code::BindingMissing, msg));
         }
     };
     let role = match auth::caller(req, &ctx.env, &db).await {
         Ok(r) => r,
         Err(AuthError::Unauthorized) => {
-            return Err(error(
-                401,
-                "unauthorized",
-                "a valid support or admin bearer token, or an admin session, is required",
-            ))
+            let msg = "a valid support or admin bearer token, or an admin session, is required";
+            return Err(error(Code::Unauthorized, msg));
         }
         Err(AuthError::NotAdmin) => {
-            return Err(error(
-                403,
-                "forbidden",
-                "your permission set does not include the admin surfaces",
-            ))
+            let msg = "your permission set does not include the admin surfaces";
+            return Err(error(Code::Forbidden, msg));
         }
         Err(AuthError::Unavailable) => {
             return Err(store_error(&StoreError::Unavailable("auth".into())))
         }
     };
     if let Err(d) = authorize(&role, action, &company) {
-        return Err(denied(&d));
+        return Err(admin_error(&AdminError::Denied(d)));
     }
+    let dir = db;
     Ok(Ctx {
         company,
         kv,
-        dir: db,
+        dir,
         role,
     })
 }
 
-/// 403 for a denied action: another company's admin, or something reserved to Support.
-pub(crate) fn denied(d: &Denied) -> worker::Result<Response> {
-    match d {
-        Denied::OtherCompany => error(403, "forbidden", "this company is not yours to administer"),
-        Denied::SupportOnly(what) => error(
-            403,
-            "support_only",
-            &format!("{what} is reserved to Support: please contact Support"),
-        ),
+/// The answer to a use case's refusal.
+pub(crate) fn admin_error(e: &AdminError) -> worker::Result<Response> {
+    match e {
+        AdminError::Invalid(f) => field_error(f),
+        AdminError::Store(s) => store_error(s),
+        e => error(e.code(), &e.message()),
     }
 }
 
@@ -138,27 +92,14 @@ macro_rules! try_open {
     };
 }
 
-pub(crate) async fn settings_of(c: &Ctx) -> Result<CompanySettings, worker::Result<Response>> {
-    match c.kv.company(&c.company).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(error(404, "company_unknown", "no such company")),
-        Err(StoreError::Corrupt(d)) => Err(error(503, "settings_invalid", &d)),
-        Err(e) => Err(store_error(&e)),
-    }
-}
-
 /// The settings document with this SP's endpoints for the company added.
 pub(crate) fn with_endpoints(env: &Env, company: &str, s: &CompanySettings) -> Json {
-    let origin = public_origin(env);
+    let sp = endpoints(env, company);
     let mut v = s.to_json();
     if let Json::Obj(m) = &mut v {
-        let metadata = format!("{origin}/saml/{company}/metadata");
-        m.push(("sp_entity_id".into(), (&metadata).into()));
-        m.push((
-            "acs_url".into(),
-            format!("{origin}/saml/{company}/acs").into(),
-        ));
-        m.push(("metadata_url".into(), metadata.into()));
+        m.push(("sp_entity_id".into(), sp.entity_id.into()));
+        m.push(("acs_url".into(), sp.acs_url.into()));
+        m.push(("metadata_url".into(), sp.metadata_url.into()));
     }
     v
 }
@@ -168,142 +109,57 @@ pub async fn put_company(mut req: Request, ctx: RouteContext) -> worker::Result<
     let c = try_open!(req, ctx, Action::SupportOnly);
     let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
         Ok(b) => b,
-        Err(r) => return error(r.status, r.code, &r.detail),
+        Err(r) => return error(r.code, &r.detail),
     };
-    let mut settings = match CompanySettings::parse(&body) {
+    let settings = match CompanySettings::parse(&body) {
         Ok(s) => s,
         Err(e) => return field_error(&e),
     };
-    if let Err(e) = c
-        .dir
-        .replace_catalog(&c.company, &settings.workspaces, &settings.permission_sets)
-        .await
-    {
-        return store_error(&e);
+    match company::put_settings(&c.kv, &c.dir, &c.company, settings).await {
+        Ok(s) => reply(200, &with_endpoints(&ctx.env, &c.company, &s)),
+        Err(e) => admin_error(&e),
     }
-    settings.provisionable_domains = match c.dir.provisionable_domains(&c.company).await {
-        Ok(d) => d,
-        Err(e) => return store_error(&e),
-    };
-    if let Err(e) = c.kv.put(&c.company, &settings).await {
-        return store_error(&e);
-    }
-    reply(200, &with_endpoints(&ctx.env, &c.company, &settings))
 }
 
 /// `GET /admin/companies/{company}`: settings, SP endpoints, and the live provisionable domains.
 pub async fn get_company(req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let c = try_open!(req, ctx, Action::Read);
-    let mut settings = match settings_of(&c).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    match c.dir.provisionable_domains(&c.company).await {
-        Ok(d) => settings.provisionable_domains = d,
-        Err(e) => return store_error(&e),
+    match company::settings_with_domains(&c.kv, &c.dir, &c.company).await {
+        Ok(s) => reply(200, &with_endpoints(&ctx.env, &c.company, &s)),
+        Err(e) => admin_error(&e),
     }
-    reply(200, &with_endpoints(&ctx.env, &c.company, &settings))
-}
-
-struct NewUser {
-    email: String,
-    confirmed: bool,
-    impersonation: bool,
-    workspace: Option<String>,
-    permission_set: Option<String>,
-}
-
-impl FromJson for NewUser {
-    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
-        let mut f = Fields::of(v, path)?;
-        let u = NewUser {
-            email: f.req("email")?,
-            confirmed: f.req("confirmed")?,
-            impersonation: f.req("impersonation")?,
-            workspace: f.opt("workspace")?,
-            permission_set: f.opt("permission_set")?,
-        };
-        f.finish()?;
-        Ok(u)
-    }
-}
-
-fn user_json(u: &User) -> Json {
-    obj([
-        ("company", (&u.company).into()),
-        ("email", (&u.email).into()),
-        ("workspace", u.workspace.as_ref().into()),
-        ("permission_set", u.permission_set.as_ref().into()),
-        ("confirmed", u.confirmed.into()),
-        ("impersonation", u.impersonation.into()),
-        ("created_via", (&u.created_via).into()),
-        ("created_at", (&u.created_at).into()),
-        ("last_login_at", u.last_login_at.as_ref().into()),
-    ])
 }
 
 /// `POST /admin/companies/{company}/users`: an existing dashboard user.
 pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let c = try_open!(req, ctx, Action::SupportOnly);
-    let settings = match settings_of(&c).await {
+    let settings = match company::settings(&c.kv, &c.company).await {
         Ok(s) => s,
-        Err(resp) => return resp,
+        Err(e) => return admin_error(&e),
     };
     let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
         Ok(b) => b,
-        Err(r) => return error(r.status, r.code, &r.detail),
+        Err(r) => return error(r.code, &r.detail),
     };
-    let nu = match jit::json_path::from_slice::<NewUser>(&body) {
+    let new = match jit::json_path::from_slice::<NewUser>(&body) {
         Ok(n) => n,
         Err(e) => return field_error(&e),
     };
-    let email = nu.email.trim().to_ascii_lowercase();
-    if !saml_verify::email::looks_like_email(&email) {
-        return field_error(&FieldError {
-            field: "email".into(),
-            reason: "not an email address".into(),
-        });
+    match create(&c.kv, &c.dir, &settings, &c.company, new, now()).await {
+        Ok(done) => {
+            if let Some(e) = done.mirror_error {
+                log_mirror_error(&c.company, &e);
+            }
+            reply(201, &user_json(&done.user))
+        }
+        Err(e) => admin_error(&e),
     }
-    if nu
-        .workspace
-        .as_ref()
-        .is_some_and(|w| !settings.workspaces.iter().any(|x| &x.id == w))
-    {
-        return field_error(&FieldError {
-            field: "workspace".into(),
-            reason: "no such workspace".into(),
-        });
-    }
-    if nu
-        .permission_set
-        .as_ref()
-        .is_some_and(|p| !settings.permission_sets.iter().any(|x| &x.id == p))
-    {
-        return field_error(&FieldError {
-            field: "permission_set".into(),
-            reason: "no such permission set".into(),
-        });
-    }
-    let user = User {
-        company: c.company.clone(),
-        email,
-        workspace: nu.workspace,
-        permission_set: nu.permission_set,
-        confirmed: nu.confirmed,
-        impersonation: nu.impersonation,
-        created_via: "admin".into(),
-        created_at: now().to_string(),
-        last_login_at: None,
-    };
-    match c.dir.insert_user(&user).await {
-        Ok(true) => {}
-        Ok(false) => return error(409, "user_exists", "a user with this email exists"),
-        Err(e) => return store_error(&e),
-    }
-    if user.confirmed && !user.impersonation {
-        refresh_domains_mirror(&ctx.env, &c.company).await;
-    }
-    reply(201, &user_json(&user))
+}
+
+/// A failed refresh of the `provisionable_domains` mirror (the provisioning rule reads D1).
+pub(crate) fn log_mirror_error(company: &str, e: &StoreError) {
+    let line = log_line("domains_mirror_failed", "", company, &format!("{e:?}"));
+    console_error!("{line}");
 }
 
 /// `GET /admin/companies/{company}/users/{email}`.
@@ -318,7 +174,7 @@ pub async fn get_user(req: Request, ctx: RouteContext) -> worker::Result<Respons
     };
     match c.dir.user(&c.company, &email).await {
         Ok(Some(u)) => reply(200, &user_json(&u)),
-        Ok(None) => error(404, "user_unknown", "no such user"),
+        Ok(None) => admin_error(&AdminError::UserUnknown),
         Err(e) => store_error(&e),
     }
 }
@@ -339,36 +195,10 @@ pub async fn list_users(req: Request, ctx: RouteContext) -> worker::Result<Respo
 pub async fn audit(req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let c = try_open!(req, ctx, Action::Read);
     match c.dir.audit_rows(&c.company).await {
-        Ok(rows) => reply(
-            200,
-            &obj([(
-                "entries",
-                Json::Arr(rows.iter().map(|r| r.to_json()).collect()),
-            )]),
-        ),
-        Err(e) => store_error(&e),
-    }
-}
-
-/// Keep the settings document's `provisionable_domains` mirror in step with D1 after a user
-/// became confirmed and non-impersonation. Best effort: the provisioning check reads D1.
-pub async fn refresh_domains_mirror(env: &Env, company: &str) {
-    let (Ok(kv), Ok(db)) = (env.kv("SETTINGS"), env.d1("DB")) else {
-        return;
-    };
-    let (kv, dir) = (KvSettings::new(kv), D1Directory::new(db));
-    let Ok(domains) = dir.provisionable_domains(company).await else {
-        return;
-    };
-    if let Ok(Some(mut s)) = kv.company(company).await {
-        if s.provisionable_domains != domains {
-            s.provisionable_domains = domains;
-            if let Err(e) = kv.put(company, &s).await {
-                console_error!(
-                    "{}",
-                    crate::log_line("domains_mirror_failed", "", company, &format!("{e:?}"))
-                );
-            }
+        Ok(rows) => {
+            let rows = Json::Arr(rows.iter().map(|r| r.to_json()).collect());
+            reply(200, &obj([("entries", rows)]))
         }
+        Err(e) => store_error(&e),
     }
 }

@@ -1,79 +1,35 @@
 //! `PATCH /admin/companies/{c}/security` (IdP, provisioning and defaults, as `jit::admin` allows
-//! the caller) and Support's per-company admin tokens.
+//! the caller; IdP metadata pasted or fetched) and Support's per-company admin tokens.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use jit::admin::{apply, Action, ChangeError, SecurityChange};
+use jit::admin::{Action, SecurityChange};
 use jit::json::{obj, Json};
-use jit::ports::{SettingsStore, StoreError};
-use jit::settings::{CompanySettings, FieldError};
+use jit::ports::AdminDirectory;
+use jit::settings::FieldError;
+use jit::usecases::metadata::{self, Source, MAX_METADATA_BYTES};
+use jit::usecases::{company, tokens};
+use jit::Code;
 use worker::{Request, Response};
 
-use crate::admin::{
-    denied, error, field_error, open, reply, settings_of, store_error, with_endpoints, Ctx,
-};
-use crate::{now, public_origin, read_body, web, RouteContext};
-
-/// Largest IdP metadata document fetched or accepted (bytes).
-const MAX_METADATA_BYTES: usize = 256 << 10;
-
-/// A certificate as PEM, from its DER.
-fn pem(der: &[u8]) -> String {
-    let b64 = STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out
-}
+use crate::admin::{admin_error, open, with_endpoints};
+use crate::platform::{now, public_origin, secret_hex};
+use crate::respond::{error, field_error, harden, read_body, reply, store_error};
+use crate::routes::RouteContext;
+use crate::web;
 
 /// Fold IdP metadata (pasted, or fetched from its URL) into the change's IdP fields.
 pub async fn resolve_metadata(change: &mut SecurityChange, origin: &str) -> Result<(), FieldError> {
-    let bad = |field: &str, reason: String| FieldError {
-        field: field.into(),
-        reason,
-    };
-    let (field, xml) = if let Some(xml) = change.idp_metadata_xml.take() {
-        ("idp_metadata_xml", xml.into_bytes())
-    } else if let Some(url) = change.idp_metadata_url.take() {
-        let loopback = web::is_loopback_origin(origin);
-        if !(url.starts_with("https://") || (loopback && url.starts_with("http://")))
-            || !jit::settings::is_http_url(&url)
-        {
-            return Err(bad("idp_metadata_url", "must be an https URL".into()));
+    let (xml, fetched) = match metadata::source(change, web::is_loopback_origin(origin))? {
+        Source::None => return Ok(()),
+        Source::Pasted(xml) => (xml, false),
+        Source::Fetch(url) => {
+            let xml = fetch(&url).await.map_err(|reason| FieldError {
+                field: "idp_metadata_url".into(),
+                reason,
+            })?;
+            (xml, true)
         }
-        (
-            "idp_metadata_url",
-            fetch(&url).await.map_err(|e| bad("idp_metadata_url", e))?,
-        )
-    } else {
-        return Ok(());
     };
-    if xml.len() > MAX_METADATA_BYTES {
-        return Err(bad(field, "metadata over 256 KiB".into()));
-    }
-    let md = saml_verify::metadata::parse_idp_metadata(&xml).map_err(|e| {
-        // Fetched content is not echoed back: only pasted metadata gets the parser's reason.
-        let reason = if field == "idp_metadata_url" {
-            "the URL did not return IdP metadata".to_owned()
-        } else {
-            e.to_string()
-        };
-        bad(field, reason)
-    })?;
-    change.idp_entity_id = Some(md.entity_id.clone());
-    change.idp_certificates = Some(
-        md.signing_keys
-            .iter()
-            .map(|k| pem(k.certificate_der()))
-            .collect(),
-    );
-    if let Some(sso) = md.redirect_sso_url() {
-        change.idp_sso_url = Some(sso.to_owned());
-    }
-    Ok(())
+    metadata::import(change, &xml, fetched)
 }
 
 /// GET the metadata: no redirects (each hop would escape the scheme check), at most
@@ -111,30 +67,6 @@ async fn fetch(url: &str) -> Result<Vec<u8>, String> {
     Ok(body)
 }
 
-/// Why a settings change was not stored.
-pub enum ChangeFailure {
-    Change(ChangeError),
-    NoCompany,
-    Store(StoreError),
-}
-
-/// Apply a change for the caller and store it.
-pub async fn change_settings(
-    c: &Ctx,
-    change: &SecurityChange,
-) -> Result<CompanySettings, ChangeFailure> {
-    let current = match c.kv.company(&c.company).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return Err(ChangeFailure::NoCompany),
-        Err(e) => return Err(ChangeFailure::Store(e)),
-    };
-    let next = apply(&current, change, &c.role, &c.company).map_err(ChangeFailure::Change)?;
-    c.kv.put(&c.company, &next)
-        .await
-        .map_err(ChangeFailure::Store)?;
-    Ok(next)
-}
-
 /// `PATCH /admin/companies/{company}/security`.
 pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let c = match open(&req, &ctx, Action::ChangeSecurity).await {
@@ -143,7 +75,7 @@ pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Resu
     };
     let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
         Ok(b) => b,
-        Err(r) => return error(r.status, r.code, &r.detail),
+        Err(r) => return error(r.code, &r.detail),
     };
     let mut change = match jit::json_path::from_slice::<SecurityChange>(&body) {
         Ok(ch) => ch,
@@ -152,12 +84,9 @@ pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Resu
     if let Err(e) = resolve_metadata(&mut change, &public_origin(&ctx.env)).await {
         return field_error(&e);
     }
-    match change_settings(&c, &change).await {
+    match company::change_security(&c.kv, &c.company, &c.role, &change).await {
         Ok(next) => reply(200, &with_endpoints(&ctx.env, &c.company, &next)),
-        Err(ChangeFailure::Change(ChangeError::Denied(d))) => denied(&d),
-        Err(ChangeFailure::Change(ChangeError::Invalid(e))) => field_error(&e),
-        Err(ChangeFailure::NoCompany) => error(404, "company_unknown", "no such company"),
-        Err(ChangeFailure::Store(e)) => store_error(&e),
+        Err(e) => admin_error(&e),
     }
 }
 
@@ -167,30 +96,17 @@ pub async fn create_token(req: Request, ctx: RouteContext) -> worker::Result<Res
         Ok(c) => c,
         Err(resp) => return resp,
     };
-    if let Err(resp) = settings_of(&c).await {
-        return resp;
+    if let Err(e) = company::settings(&c.kv, &c.company).await {
+        return admin_error(&e);
     }
-    let (Some(id), Some(secret)) = (crate::secret_hex(8), crate::secret_hex(32)) else {
-        return error(
-            503,
-            "random_unavailable",
-            "no secure random source; nothing was created",
-        );
+    let (Some(id), Some(secret)) = (secret_hex(8), secret_hex(32)) else {
+        let msg = "no secure random source; nothing was created";
+        return error(Code::RandomUnavailable, msg);
     };
-    if let Err(e) = c
-        .dir
-        .insert_token(&c.company, &id, &jit::tokens::hash(&secret), now())
-        .await
-    {
-        return store_error(&e);
+    match tokens::create_token(&c.dir, &c.company, &id, &secret, now()).await {
+        Ok(token) => reply(201, &obj([("id", (&id).into()), ("token", token.into())])),
+        Err(e) => admin_error(&e),
     }
-    reply(
-        201,
-        &obj([
-            ("id", (&id).into()),
-            ("token", jit::tokens::format(&id, &secret).into()),
-        ]),
-    )
 }
 
 /// `GET /admin/companies/{company}/tokens`: IDs and dates, never the tokens.
@@ -200,13 +116,10 @@ pub async fn list_tokens(req: Request, ctx: RouteContext) -> worker::Result<Resp
         Err(resp) => return resp,
     };
     match c.dir.tokens(&c.company).await {
-        Ok(rows) => reply(
-            200,
-            &obj([(
-                "tokens",
-                Json::Arr(rows.iter().map(|r| r.to_json()).collect()),
-            )]),
-        ),
+        Ok(rows) => {
+            let rows = Json::Arr(rows.iter().map(|r| r.to_json()).collect());
+            reply(200, &obj([("tokens", rows)]))
+        }
         Err(e) => store_error(&e),
     }
 }
@@ -218,9 +131,8 @@ pub async fn revoke_token(req: Request, ctx: RouteContext) -> worker::Result<Res
         Err(resp) => return resp,
     };
     let id = ctx.param("id").cloned().unwrap_or_default();
-    match c.dir.revoke_token(&c.company, &id, now()).await {
-        Ok(true) => crate::harden(Response::empty()?.with_status(204)),
-        Ok(false) => error(404, "token_unknown", "no such active token"),
-        Err(e) => store_error(&e),
+    match tokens::revoke_token(&c.dir, &c.company, &id, now()).await {
+        Ok(()) => harden(Response::empty()?.with_status(204)),
+        Err(e) => admin_error(&e),
     }
 }

@@ -1,14 +1,17 @@
 //! Who is calling: Support (the `SUPPORT_TOKEN` secret), a company admin by per-company admin
 //! token (`sat_<id>.<secret>`, hash in D1), or a company admin by session cookie (a user whose
-//! permission set is an admin one). What they may do is decided in `jit::admin`.
+//! permission set is an admin one). The rules are `jit::usecases::tokens::bearer_role` and
+//! `jit::usecases::caller`; what a role may do is decided in `jit::admin`.
 
 use jit::admin::Role;
-use jit::ports::Directory;
 use jit::session::{self, Claims};
+use jit::usecases::{caller::is_company_admin, tokens::bearer_role};
 use worker::{Env, Request};
 
 use crate::d1::D1Directory;
-use crate::{header, now, web};
+use crate::platform::{now, secret, session_secret};
+use crate::respond::header;
+use crate::web;
 
 /// Why a caller is not let in.
 pub enum AuthError {
@@ -22,7 +25,7 @@ pub enum AuthError {
 
 /// The valid session of this request, with the raw cookie value (the CSRF token binds to it).
 pub fn session(req: &Request, env: &Env) -> Option<(Claims, String)> {
-    let secret = crate::session_secret(env);
+    let secret = session_secret(env);
     let cookie = header(req, "Cookie");
     let value = web::cookie(cookie.as_deref(), session::COOKIE_NAME)?;
     let claims = session::check(secret.as_bytes(), value, now().unix_seconds())?;
@@ -31,38 +34,20 @@ pub fn session(req: &Request, env: &Env) -> Option<(Claims, String)> {
 
 /// Whether the session's user is an admin of the session's company.
 pub async fn session_is_admin(claims: &Claims, dir: &D1Directory) -> Result<bool, AuthError> {
-    let user = dir
-        .user(&claims.company, &claims.email)
+    is_company_admin(dir, &claims.company, &claims.email)
         .await
-        .map_err(|_| AuthError::Unavailable)?;
-    match user.and_then(|u| u.permission_set) {
-        Some(ps) => dir
-            .is_admin_set(&claims.company, &ps)
-            .await
-            .map_err(|_| AuthError::Unavailable),
-        None => Ok(false),
-    }
+        .map_err(|_| AuthError::Unavailable)
 }
 
 /// Authenticate the caller of an admin route.
 pub async fn caller(req: &Request, env: &Env, dir: &D1Directory) -> Result<Role, AuthError> {
     let authorization = header(req, "Authorization").unwrap_or_default();
     if let Some(token) = authorization.strip_prefix("Bearer ") {
-        let support = env
-            .secret("SUPPORT_TOKEN")
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        if web::same_secret(token, &support) {
-            return Ok(Role::Support);
-        }
-        let Some((id, secret)) = jit::tokens::parse(token) else {
-            return Err(AuthError::Unauthorized);
-        };
-        return match dir.token(id).await.map_err(|_| AuthError::Unavailable)? {
-            Some((company, hash)) if jit::tokens::same_hash(&hash, &jit::tokens::hash(secret)) => {
-                Ok(Role::Admin { company })
-            }
-            _ => Err(AuthError::Unauthorized),
+        let support = secret(env, "SUPPORT_TOKEN");
+        return match bearer_role(dir, token, &support).await {
+            Ok(Some(role)) => Ok(role),
+            Ok(None) => Err(AuthError::Unauthorized),
+            Err(_) => Err(AuthError::Unavailable),
         };
     }
     let Some((claims, _)) = session(req, env) else {

@@ -1,9 +1,11 @@
 //! The [`Directory`] port on D1: users, workspaces, permission sets, replay cache, audit log.
 //! Every query is parameterised; multi-statement writes go in one `batch` (one transaction).
 
-use jit::json::{obj, Json};
-use jit::policy::email_domain;
-use jit::ports::{AuditEntry, CompanyFacts, Directory, StoreError, User};
+use jit::policy::{email_domain, COUNTS_FOR_DOMAIN_SQL};
+use jit::ports::{
+    AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, StoreError, TokenInfo, User,
+};
+use jit::settings::Named;
 use saml_verify::Timestamp;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
@@ -40,48 +42,6 @@ fn user_from(r: &Row) -> Result<User, StoreError> {
 }
 
 const USER_COLUMNS: &str = "company, email, workspace, permission_set, confirmed, impersonation, created_via, created_at, last_login_at";
-
-/// An admin token as the support API lists it.
-#[derive(Debug)]
-pub struct TokenRow {
-    pub id: String,
-    pub created_at: String,
-    pub revoked_at: Option<String>,
-}
-
-impl TokenRow {
-    pub fn to_json(&self) -> Json {
-        obj([
-            ("id", (&self.id).into()),
-            ("created_at", (&self.created_at).into()),
-            ("revoked_at", self.revoked_at.as_ref().into()),
-        ])
-    }
-}
-
-/// An audit row as the support API shows it.
-#[derive(Debug)]
-pub struct AuditRow {
-    pub at: String,
-    pub event: String,
-    pub email: Option<String>,
-    pub assertion_id: Option<String>,
-    pub reason: Option<String>,
-    pub reference: String,
-}
-
-impl AuditRow {
-    pub fn to_json(&self) -> Json {
-        obj([
-            ("at", (&self.at).into()),
-            ("event", (&self.event).into()),
-            ("email", self.email.as_ref().into()),
-            ("assertion_id", self.assertion_id.as_ref().into()),
-            ("reason", self.reason.as_ref().into()),
-            ("reference", (&self.reference).into()),
-        ])
-    }
-}
 
 impl D1Directory {
     pub fn new(db: D1Database) -> Self {
@@ -127,12 +87,6 @@ impl D1Directory {
         )
     }
 
-    /// Create a user through the support API. `Ok(false)` when the email is taken.
-    pub async fn insert_user(&self, u: &User) -> Result<bool, StoreError> {
-        let r = d1_js::run(&self.insert_user_stmt(u)?).await?;
-        Ok(changes(&r)? == 1)
-    }
-
     fn insert_user_stmt(&self, u: &User) -> Result<D1PreparedStatement, StoreError> {
         self.stmt(
             &format!("INSERT INTO users ({USER_COLUMNS}, domain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING"),
@@ -149,158 +103,6 @@ impl D1Directory {
                 email_domain(&u.email).unwrap_or_default().into(),
             ],
         )
-    }
-
-    pub async fn users(&self, company: &str) -> Result<Vec<User>, StoreError> {
-        let stmt = self.stmt(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 ORDER BY email"),
-            &[company.into()],
-        )?;
-        d1_js::all(&stmt).await?.iter().map(user_from).collect()
-    }
-
-    pub async fn audit_rows(&self, company: &str) -> Result<Vec<AuditRow>, StoreError> {
-        let stmt = self.stmt(
-            "SELECT at, event, email, assertion_id, reason, reference FROM audit_log WHERE company = ?1 ORDER BY id DESC LIMIT 1000",
-            &[company.into()],
-        )?;
-        let rows = d1_js::all(&stmt).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    at: r.text("at")?,
-                    event: r.text("event")?,
-                    email: r.opt_text("email")?,
-                    assertion_id: r.opt_text("assertion_id")?,
-                    reason: r.opt_text("reason")?,
-                    reference: r.text("reference")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Domains with a confirmed, non-impersonation user: the provisioning rule's source of truth.
-    pub async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError> {
-        let stmt = self.stmt(
-            "SELECT DISTINCT domain FROM users WHERE company = ?1 AND confirmed = 1 AND impersonation = 0 ORDER BY domain",
-            &[company.into()],
-        )?;
-        let rows = d1_js::all(&stmt).await?;
-        rows.iter().map(|r| r.text("domain")).collect()
-    }
-
-    /// Replace the company's workspaces and permission sets, in one transaction.
-    pub async fn replace_catalog(
-        &self,
-        company: &str,
-        workspaces: &[jit::settings::Named],
-        sets: &[jit::settings::Named],
-    ) -> Result<(), StoreError> {
-        let mut batch = vec![
-            self.stmt(
-                "DELETE FROM workspaces WHERE company = ?1",
-                &[company.into()],
-            )?,
-            self.stmt(
-                "DELETE FROM permission_sets WHERE company = ?1",
-                &[company.into()],
-            )?,
-        ];
-        for w in workspaces {
-            batch.push(self.stmt(
-                "INSERT INTO workspaces (company, id, name) VALUES (?1, ?2, ?3)",
-                &[company.into(), w.id.as_str().into(), w.name.as_str().into()],
-            )?);
-        }
-        for p in sets {
-            batch.push(self.stmt(
-                "INSERT INTO permission_sets (company, id, name, admin) VALUES (?1, ?2, ?3, ?4)",
-                &[
-                    company.into(),
-                    p.id.as_str().into(),
-                    p.name.as_str().into(),
-                    i32::from(p.admin).into(),
-                ],
-            )?);
-        }
-        d1_js::batch(&self.db, &batch).await?;
-        Ok(())
-    }
-
-    /// Store a new admin token's hash.
-    pub async fn insert_token(
-        &self,
-        company: &str,
-        id: &str,
-        secret_hash: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let stmt = self.stmt(
-            "INSERT INTO admin_tokens (company, id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-            &[company.into(), id.into(), secret_hash.into(), now.to_string().into()],
-        )?;
-        d1_js::run(&stmt).await?;
-        Ok(())
-    }
-
-    /// The company and stored hash of an unrevoked token.
-    pub async fn token(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
-        let stmt = self.stmt(
-            "SELECT company, secret_hash FROM admin_tokens WHERE id = ?1 AND revoked_at IS NULL",
-            &[id.into()],
-        )?;
-        match d1_js::first(&stmt).await? {
-            Some(r) => Ok(Some((r.text("company")?, r.text("secret_hash")?))),
-            None => Ok(None),
-        }
-    }
-
-    /// Tokens of a company (never their hashes).
-    pub async fn tokens(&self, company: &str) -> Result<Vec<TokenRow>, StoreError> {
-        let stmt = self.stmt(
-            "SELECT id, created_at, revoked_at FROM admin_tokens WHERE company = ?1 ORDER BY created_at",
-            &[company.into()],
-        )?;
-        let rows = d1_js::all(&stmt).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TokenRow {
-                    id: r.text("id")?,
-                    created_at: r.text("created_at")?,
-                    revoked_at: r.opt_text("revoked_at")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Revoke a token; `Ok(false)` when there was no such unrevoked token.
-    pub async fn revoke_token(
-        &self,
-        company: &str,
-        id: &str,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let stmt = self.stmt(
-            "UPDATE admin_tokens SET revoked_at = ?3 WHERE company = ?1 AND id = ?2 AND revoked_at IS NULL",
-            &[company.into(), id.into(), now.to_string().into()],
-        )?;
-        Ok(changes(&d1_js::run(&stmt).await?)? == 1)
-    }
-
-    /// Whether a permission set of the company grants the admin surfaces.
-    pub async fn is_admin_set(
-        &self,
-        company: &str,
-        permission_set: &str,
-    ) -> Result<bool, StoreError> {
-        let stmt = self.stmt(
-            "SELECT admin FROM permission_sets WHERE company = ?1 AND id = ?2",
-            &[company.into(), permission_set.into()],
-        )?;
-        match d1_js::first(&stmt).await? {
-            Some(r) => r.flag("admin"),
-            None => Ok(false),
-        }
     }
 
     /// Delete replay-cache entries that have expired; returns how many.
@@ -340,9 +142,9 @@ impl Directory for D1Directory {
         ps: Option<&str>,
     ) -> Result<CompanyFacts, StoreError> {
         let stmt = self.stmt(
-                "SELECT EXISTS (SELECT 1 FROM users WHERE company = ?1 AND domain = ?2 AND confirmed = 1 AND impersonation = 0) AS domain_ok, \
+                &format!("SELECT EXISTS (SELECT 1 FROM users WHERE company = ?1 AND domain = ?2 AND {COUNTS_FOR_DOMAIN_SQL}) AS domain_ok, \
                  EXISTS (SELECT 1 FROM workspaces WHERE company = ?1 AND id = ?3) AS ws_ok, \
-                 EXISTS (SELECT 1 FROM permission_sets WHERE company = ?1 AND id = ?4) AS ps_ok",
+                 EXISTS (SELECT 1 FROM permission_sets WHERE company = ?1 AND id = ?4) AS ps_ok"),
                 &[company.into(), domain.into(), opt(ws), opt(ps)],
             )?;
         let r = d1_js::first(&stmt)
@@ -418,5 +220,161 @@ impl Directory for D1Directory {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         d1_js::run(&self.audit_stmt(entry, false)?).await?;
         Ok(())
+    }
+}
+
+impl AdminDirectory for D1Directory {
+    /// Create a user through the support API. `Ok(false)` when the email is taken.
+    async fn insert_user(&self, u: &User) -> Result<bool, StoreError> {
+        let r = d1_js::run(&self.insert_user_stmt(u)?).await?;
+        Ok(changes(&r)? == 1)
+    }
+
+    async fn users(&self, company: &str) -> Result<Vec<User>, StoreError> {
+        let stmt = self.stmt(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 ORDER BY email"),
+            &[company.into()],
+        )?;
+        d1_js::all(&stmt).await?.iter().map(user_from).collect()
+    }
+
+    async fn audit_rows(&self, company: &str) -> Result<Vec<AuditRow>, StoreError> {
+        let stmt = self.stmt(
+            "SELECT at, event, email, assertion_id, reason, reference FROM audit_log WHERE company = ?1 ORDER BY id DESC LIMIT 1000",
+            &[company.into()],
+        )?;
+        let rows = d1_js::all(&stmt).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    at: r.text("at")?,
+                    event: r.text("event")?,
+                    email: r.opt_text("email")?,
+                    assertion_id: r.opt_text("assertion_id")?,
+                    reason: r.opt_text("reason")?,
+                    reference: r.text("reference")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Domains with a confirmed, non-impersonation user: the provisioning rule's source of truth.
+    async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError> {
+        let stmt = self.stmt(
+            &format!("SELECT DISTINCT domain FROM users WHERE company = ?1 AND {COUNTS_FOR_DOMAIN_SQL} ORDER BY domain"),
+            &[company.into()],
+        )?;
+        let rows = d1_js::all(&stmt).await?;
+        rows.iter().map(|r| r.text("domain")).collect()
+    }
+
+    /// Replace the company's workspaces and permission sets, in one transaction.
+    async fn replace_catalog(
+        &self,
+        company: &str,
+        workspaces: &[Named],
+        sets: &[Named],
+    ) -> Result<(), StoreError> {
+        let mut batch = vec![
+            self.stmt(
+                "DELETE FROM workspaces WHERE company = ?1",
+                &[company.into()],
+            )?,
+            self.stmt(
+                "DELETE FROM permission_sets WHERE company = ?1",
+                &[company.into()],
+            )?,
+        ];
+        for w in workspaces {
+            batch.push(self.stmt(
+                "INSERT INTO workspaces (company, id, name) VALUES (?1, ?2, ?3)",
+                &[company.into(), w.id.as_str().into(), w.name.as_str().into()],
+            )?);
+        }
+        for p in sets {
+            batch.push(self.stmt(
+                "INSERT INTO permission_sets (company, id, name, admin) VALUES (?1, ?2, ?3, ?4)",
+                &[
+                    company.into(),
+                    p.id.as_str().into(),
+                    p.name.as_str().into(),
+                    i32::from(p.admin).into(),
+                ],
+            )?);
+        }
+        d1_js::batch(&self.db, &batch).await?;
+        Ok(())
+    }
+
+    /// Store a new admin token's hash.
+    async fn insert_token(
+        &self,
+        company: &str,
+        id: &str,
+        secret_hash: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let stmt = self.stmt(
+            "INSERT INTO admin_tokens (company, id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            &[company.into(), id.into(), secret_hash.into(), now.to_string().into()],
+        )?;
+        d1_js::run(&stmt).await?;
+        Ok(())
+    }
+
+    /// The company and stored hash of an unrevoked token.
+    async fn token(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
+        let stmt = self.stmt(
+            "SELECT company, secret_hash FROM admin_tokens WHERE id = ?1 AND revoked_at IS NULL",
+            &[id.into()],
+        )?;
+        match d1_js::first(&stmt).await? {
+            Some(r) => Ok(Some((r.text("company")?, r.text("secret_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Tokens of a company (never their hashes).
+    async fn tokens(&self, company: &str) -> Result<Vec<TokenInfo>, StoreError> {
+        let stmt = self.stmt(
+            "SELECT id, created_at, revoked_at FROM admin_tokens WHERE company = ?1 ORDER BY created_at",
+            &[company.into()],
+        )?;
+        let rows = d1_js::all(&stmt).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: r.text("id")?,
+                    created_at: r.text("created_at")?,
+                    revoked_at: r.opt_text("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revoke a token; `Ok(false)` when there was no such unrevoked token.
+    async fn revoke_token(
+        &self,
+        company: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let stmt = self.stmt(
+            "UPDATE admin_tokens SET revoked_at = ?3 WHERE company = ?1 AND id = ?2 AND revoked_at IS NULL",
+            &[company.into(), id.into(), now.to_string().into()],
+        )?;
+        Ok(changes(&d1_js::run(&stmt).await?)? == 1)
+    }
+
+    /// Whether a permission set of the company grants the admin surfaces.
+    async fn is_admin_set(&self, company: &str, permission_set: &str) -> Result<bool, StoreError> {
+        let stmt = self.stmt(
+            "SELECT admin FROM permission_sets WHERE company = ?1 AND id = ?2",
+            &[company.into(), permission_set.into()],
+        )?;
+        match d1_js::first(&stmt).await? {
+            Some(r) => r.flag("admin"),
+            None => Ok(false),
+        }
     }
 }

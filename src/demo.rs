@@ -4,15 +4,15 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use jit::ports::Directory;
-use jit::Refusal;
+use jit::{Code, Refusal};
 use worker::{Request, Response};
-
-use crate::RouteContext;
 
 use crate::d1::D1Directory;
 use crate::demo_sign::{cert_base64, load_key, signed_response, DemoAssertion};
+use crate::platform::{endpoints, new_reference, now, public_origin, secret, session_secret};
+use crate::respond::{harden, header, read_body, refusal_response};
+use crate::routes::RouteContext;
 use crate::web::{self, html_escape as esc, Lang};
-use crate::{harden, header, new_reference, now, public_origin, read_body, refusal_response};
 
 const PEOPLE: [(&str, &str); 3] = [
     (
@@ -39,7 +39,7 @@ fn enabled(ctx: &RouteContext) -> bool {
 fn not_found(req: &Request) -> worker::Result<Response> {
     let lang = web::negotiate_lang(header(req, "Accept-Language").as_deref());
     refusal_response(
-        &Refusal::new("not_found", 404, ""),
+        &Refusal::new(Code::NotFound, ""),
         &new_reference(),
         lang,
         false,
@@ -89,14 +89,10 @@ pub async fn idp_sign(mut req: Request, ctx: RouteContext) -> worker::Result<Res
         .to_owned();
     let email = match web::single(&form, "email", true) {
         Ok(Some(e)) => e.trim().to_owned(),
-        Ok(None) => return fail(Refusal::new("form_field_missing", 400, "email")),
+        Ok(None) => return fail(Refusal::new(Code::FormFieldMissing, "email")),
         Err(r) => return fail(r),
     };
-    let key_pem = ctx
-        .env
-        .secret("DEMO_IDP_KEY")
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let key_pem = secret(&ctx.env, "DEMO_IDP_KEY");
     let cert_pem = ctx
         .env
         .var("DEMO_IDP_CERT")
@@ -104,27 +100,27 @@ pub async fn idp_sign(mut req: Request, ctx: RouteContext) -> worker::Result<Res
         .unwrap_or_default();
     let key = match load_key(&key_pem) {
         Ok(k) => k,
-        Err(d) => return fail(Refusal::new("idp_not_configured", 503, d)),
+        Err(d) => return fail(Refusal::new(Code::IdpNotConfigured, d)),
     };
     let origin = public_origin(&ctx.env);
-    let acs_url = format!("{origin}/saml/{company}/acs");
+    let sp = endpoints(&ctx.env, &company);
     let a = DemoAssertion {
         idp_entity_id: &format!("{origin}/demo/idp"),
-        sp_entity_id: &format!("{origin}/saml/{company}/metadata"),
-        acs_url: &acs_url,
+        sp_entity_id: &sp.entity_id,
+        acs_url: &sp.acs_url,
         email: &email,
         now: now(),
         nonce: &new_reference(),
     };
     let xml = match signed_response(&key, &cert_base64(&cert_pem), &a) {
         Ok(x) => x,
-        Err(d) => return fail(Refusal::new("idp_not_configured", 503, d)),
+        Err(d) => return fail(Refusal::new(Code::IdpNotConfigured, d)),
     };
     let body = format!(
         "<p>Signed a SAML Response for <code>{}</code>. Post it to the service provider:</p>\
 <form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"{}\"><button type=\"submit\">Continue</button></form>",
         esc(&email),
-        esc(&acs_url),
+        esc(&sp.acs_url),
         STANDARD.encode(xml)
     );
     html(web::page(Lang::En, "Demo identity provider", &body))
@@ -135,7 +131,7 @@ pub async fn dashboard(req: Request, ctx: RouteContext) -> worker::Result<Respon
     if !enabled(&ctx) {
         return not_found(&req);
     }
-    let secret = crate::session_secret(&ctx.env);
+    let secret = session_secret(&ctx.env);
     let cookie = header(&req, "Cookie");
     let claims = web::cookie(cookie.as_deref(), jit::session::COOKIE_NAME)
         .and_then(|v| jit::session::check(secret.as_bytes(), v, now().unix_seconds()));

@@ -17,19 +17,6 @@ impl KvSettings {
     pub fn new(kv: KvStore) -> Self {
         KvSettings { kv }
     }
-
-    /// Store a validated document.
-    pub async fn put(&self, company: &str, settings: &CompanySettings) -> Result<(), StoreError> {
-        let json = settings.to_json().dump();
-        // As bytes: `put` with a String goes through worker's generic serde path, which drags
-        // number formatting into the bundle; KV stores the same UTF-8 either way.
-        self.kv
-            .put_bytes(&key(company), json.as_bytes())
-            .map_err(|e| StoreError::Unavailable(format!("KV: {e}")))?
-            .execute()
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("KV: {e}")))
-    }
 }
 
 impl SettingsStore for KvSettings {
@@ -46,5 +33,18 @@ impl SettingsStore for KvSettings {
                 StoreError::Corrupt(format!("settings of {company}: {}: {}", e.field, e.reason))
             }),
         }
+    }
+
+    /// Store a validated document.
+    async fn put(&self, company: &str, settings: &CompanySettings) -> Result<(), StoreError> {
+        let json = settings.to_json().dump();
+        // As bytes: `put` with a String goes through worker's generic serde path, which drags
+        // number formatting into the bundle; KV stores the same UTF-8 either way.
+        self.kv
+            .put_bytes(&key(company), json.as_bytes())
+            .map_err(|e| StoreError::Unavailable(format!("KV: {e}")))?
+            .execute()
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("KV: {e}")))
     }
 }

@@ -1,46 +1,103 @@
 //! Words and markup of the admin and sign-in pages, in English and French (wording of the product
 //! page in `shared/seeds/`). Pure: rendered and tested natively.
 
+use jit::endpoints::SpEndpoints;
 use jit::settings::CompanySettings;
 
 use crate::web::{html_escape as esc, Lang};
 
-/// A UI string.
-pub fn t(lang: Lang, key: &str) -> &'static str {
+/// A UI string of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    SecurityTitle,
+    SamlSso,
+    Provisioning,
+    DefaultWorkspace,
+    DefaultPermissionSet,
+    Save,
+    Saved,
+    SupportNote,
+    SpDetails,
+    SpEntityId,
+    AcsUrl,
+    Metadata,
+    ExceptionDomains,
+    None,
+    ProvisionableDomains,
+    WhyConfirmed,
+    WhyException,
+    DomainsRule,
+    LoginTitle,
+    EmailLabel,
+    Continue,
+    SsoButton,
+    NoSso,
+}
+
+impl Text {
+    #[cfg(test)]
+    const ALL: [Text; 23] = [
+        Text::SecurityTitle,
+        Text::SamlSso,
+        Text::Provisioning,
+        Text::DefaultWorkspace,
+        Text::DefaultPermissionSet,
+        Text::Save,
+        Text::Saved,
+        Text::SupportNote,
+        Text::SpDetails,
+        Text::SpEntityId,
+        Text::AcsUrl,
+        Text::Metadata,
+        Text::ExceptionDomains,
+        Text::None,
+        Text::ProvisionableDomains,
+        Text::WhyConfirmed,
+        Text::WhyException,
+        Text::DomainsRule,
+        Text::LoginTitle,
+        Text::EmailLabel,
+        Text::Continue,
+        Text::SsoButton,
+        Text::NoSso,
+    ];
+}
+
+/// A UI string in `lang` (an exhaustive match: no key without both texts).
+pub fn t(lang: Lang, key: Text) -> &'static str {
     let (en, fr) = match key {
-        "security_title" => ("Security Settings", "Paramètres de sécurité"),
-        "saml_sso" => ("SAML SSO", "SSO SAML"),
-        "provisioning" => ("Automatic user provisioning", "Provisionnement automatique des utilisateurs (Automatic user provisioning)"),
-        "default_workspace" => ("Default workspace", "Espace de travail par défaut"),
-        "default_permission_set" => ("Default permission set", "Jeu d'autorisations par défaut"),
-        "save" => ("Save changes", "Enregistrer les modifications"),
-        "saved" => ("Your changes were saved.", "Vos modifications ont été enregistrées."),
-        "support_note" => (
+        Text::SecurityTitle => ("Security Settings", "Paramètres de sécurité"),
+        Text::SamlSso => ("SAML SSO", "SSO SAML"),
+        Text::Provisioning => ("Automatic user provisioning", "Provisionnement automatique des utilisateurs (Automatic user provisioning)"),
+        Text::DefaultWorkspace => ("Default workspace", "Espace de travail par défaut"),
+        Text::DefaultPermissionSet => ("Default permission set", "Jeu d'autorisations par défaut"),
+        Text::Save => ("Save changes", "Enregistrer les modifications"),
+        Text::Saved => ("Your changes were saved.", "Vos modifications ont été enregistrées."),
+        Text::SupportNote => (
             "Automatic user provisioning is on. To turn it off, contact Support.",
             "Le provisionnement automatique est activé. Pour le désactiver, contactez le service d'assistance (Support).",
         ),
-        "sp_details" => ("For your identity provider", "Pour votre fournisseur d'identité"),
-        "sp_entity_id" => ("SP entity ID (Audience)", "ID d'entité du SP (audience)"),
-        "acs_url" => ("ACS URL (single sign-on URL)", "URL ACS (URL d'authentification unique)"),
-        "metadata" => ("SP metadata", "Métadonnées du SP"),
-        "exception_domains" => ("Exception domains (granted by Support)", "Domaines d'exception (accordés par le service d'assistance)"),
-        "none" => ("None", "Aucun"),
-        "provisionable_domains" => ("Domains that can be provisioned", "Domaines pouvant être provisionnés"),
-        "why_confirmed" => ("has a confirmed user", "compte un utilisateur confirmé"),
-        "why_exception" => ("exception granted by Support", "exception accordée par le service d'assistance"),
-        "domains_rule" => (
+        Text::SpDetails => ("For your identity provider", "Pour votre fournisseur d'identité"),
+        Text::SpEntityId => ("SP entity ID (Audience)", "ID d'entité du SP (audience)"),
+        Text::AcsUrl => ("ACS URL (single sign-on URL)", "URL ACS (URL d'authentification unique)"),
+        Text::Metadata => ("SP metadata", "Métadonnées du SP"),
+        Text::ExceptionDomains => ("Exception domains (granted by Support)", "Domaines d'exception (accordés par le service d'assistance)"),
+        Text::None => ("None", "Aucun"),
+        Text::ProvisionableDomains => ("Domains that can be provisioned", "Domaines pouvant être provisionnés"),
+        Text::WhyConfirmed => ("has a confirmed user", "compte un utilisateur confirmé"),
+        Text::WhyException => ("exception granted by Support", "exception accordée par le service d'assistance"),
+        Text::DomainsRule => (
             "Only email domains that already have at least one confirmed, non-impersonation user in your company can be provisioned. To make an exception, contact Support.",
             "Seuls les domaines d'e-mail qui comptent déjà au moins un utilisateur confirmé, sans usurpation d'identité, dans votre entreprise peuvent être provisionnés. Pour faire une exception, contactez le service d'assistance.",
         ),
-        "login_title" => ("Sign in", "Connexion"),
-        "email_label" => ("Email address", "Adresse e-mail"),
-        "continue" => ("Continue", "Continuer"),
-        "sso_button" => ("Sign in with SAML SSO", "Se connecter avec SAML SSO"),
-        "no_sso" => (
+        Text::LoginTitle => ("Sign in", "Connexion"),
+        Text::EmailLabel => ("Email address", "Adresse e-mail"),
+        Text::Continue => ("Continue", "Continuer"),
+        Text::SsoButton => ("Sign in with SAML SSO", "Se connecter avec SAML SSO"),
+        Text::NoSso => (
             "For your first sign-in, open this application from your identity provider's portal. After that, the SAML single sign-on button appears here.",
             "Pour votre première connexion, ouvrez cette application depuis le portail de votre fournisseur d'identité. Ensuite, le bouton d'authentification unique SAML s'affiche ici.",
         ),
-        _ => ("", ""),
     };
     match lang {
         Lang::En => en,
@@ -55,7 +112,7 @@ pub struct SecurityView<'a> {
     /// Domains with a confirmed, non-impersonation user (from D1).
     pub confirmed_domains: &'a [String],
     pub csrf: &'a str,
-    pub origin: &'a str,
+    pub sp: &'a SpEndpoints,
     pub saved: bool,
 }
 
@@ -79,9 +136,12 @@ fn options(list: &[jit::settings::Named], selected: Option<&str>) -> String {
 /// The page body: the SAML SSO section with its form, the SP details, the domains.
 pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
     let p = &v.settings.provisioning;
-    let (c, o) = (esc(v.company), esc(v.origin));
+    let c = esc(v.company);
     let saved = if v.saved {
-        format!("<p id=\"saved\"><strong>{}</strong></p>", t(lang, "saved"))
+        format!(
+            "<p id=\"saved\"><strong>{}</strong></p>",
+            t(lang, Text::Saved)
+        )
     } else {
         String::new()
     };
@@ -90,17 +150,17 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
         format!(
             "<input type=\"checkbox\" id=\"provisioning_enabled\" checked disabled><input type=\"hidden\" name=\"provisioning_enabled\" value=\"on\">\
  <label for=\"provisioning_enabled\">{}</label><p id=\"support_note\">{}</p>",
-            t(lang, "provisioning"),
-            t(lang, "support_note")
+            t(lang, Text::Provisioning),
+            t(lang, Text::SupportNote)
         )
     } else {
         format!(
             "<input type=\"checkbox\" id=\"provisioning_enabled\" name=\"provisioning_enabled\"> <label for=\"provisioning_enabled\">{}</label>",
-            t(lang, "provisioning")
+            t(lang, Text::Provisioning)
         )
     };
     let exceptions = if v.settings.exception_domains.is_empty() {
-        format!("<li>{}</li>", t(lang, "none"))
+        format!("<li>{}</li>", t(lang, Text::None))
     } else {
         v.settings
             .exception_domains
@@ -115,7 +175,7 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
             format!(
                 "<li><code>{}</code>: {}</li>",
                 esc(d),
-                t(lang, "why_confirmed")
+                t(lang, Text::WhyConfirmed)
             )
         })
         .collect();
@@ -128,35 +188,38 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
         provisionable.push(format!(
             "<li><code>{}</code>: {}</li>",
             esc(d),
-            t(lang, "why_exception")
+            t(lang, Text::WhyException)
         ));
     }
     if provisionable.is_empty() {
-        provisionable.push(format!("<li>{}</li>", t(lang, "none")));
+        provisionable.push(format!("<li>{}</li>", t(lang, Text::None)));
     }
     format!(
         "{saved}<h2>{sso}</h2><form method=\"post\" action=\"/admin/{c}/security?lang={l}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
 <p>{toggle}</p><p><label for=\"default_workspace\">{dw}</label><br><select id=\"default_workspace\" name=\"default_workspace\">{wso}</select></p>\
 <p><label for=\"default_permission_set\">{dp}</label><br><select id=\"default_permission_set\" name=\"default_permission_set\">{pso}</select></p>\
 <p><button id=\"save\" type=\"submit\">{save}</button></p></form>\
-<h2>{spd}</h2><p>{eid}: <code id=\"sp_entity_id\">{o}/saml/{c}/metadata</code><br>{acs}: <code id=\"acs_url\">{o}/saml/{c}/acs</code><br>\
-<a id=\"metadata_url\" href=\"{o}/saml/{c}/metadata\">{md}</a></p>\
+<h2>{spd}</h2><p>{eid}: <code id=\"sp_entity_id\">{eid_v}</code><br>{acs}: <code id=\"acs_url\">{acs_v}</code><br>\
+<a id=\"metadata_url\" href=\"{md_v}\">{md}</a></p>\
 <h2>{exh}</h2><ul id=\"exception_domains\">{exceptions}</ul><h2>{pdh}</h2><p>{rule}</p><ul id=\"provisionable_domains\">{pd}</ul>",
-        sso = t(lang, "saml_sso"),
+        sso = t(lang, Text::SamlSso),
         l = lang.tag(),
         csrf = esc(v.csrf),
-        dw = t(lang, "default_workspace"),
+        dw = t(lang, Text::DefaultWorkspace),
         wso = options(&v.settings.workspaces, p.default_workspace.as_deref()),
-        dp = t(lang, "default_permission_set"),
+        dp = t(lang, Text::DefaultPermissionSet),
         pso = options(&v.settings.permission_sets, p.default_permission_set.as_deref()),
-        save = t(lang, "save"),
-        spd = t(lang, "sp_details"),
-        eid = t(lang, "sp_entity_id"),
-        acs = t(lang, "acs_url"),
-        md = t(lang, "metadata"),
-        exh = t(lang, "exception_domains"),
-        pdh = t(lang, "provisionable_domains"),
-        rule = t(lang, "domains_rule"),
+        save = t(lang, Text::Save),
+        spd = t(lang, Text::SpDetails),
+        eid = t(lang, Text::SpEntityId),
+        acs = t(lang, Text::AcsUrl),
+        eid_v = esc(&v.sp.entity_id),
+        acs_v = esc(&v.sp.acs_url),
+        md_v = esc(&v.sp.metadata_url),
+        md = t(lang, Text::Metadata),
+        exh = t(lang, Text::ExceptionDomains),
+        pdh = t(lang, Text::ProvisionableDomains),
+        rule = t(lang, Text::DomainsRule),
         pd = provisionable.concat(),
     )
 }
@@ -175,6 +238,14 @@ mod tests {
     }
 
     #[test]
+    fn every_text_has_both_languages() {
+        for key in Text::ALL {
+            let (en, fr) = (t(Lang::En, key), t(Lang::Fr, key));
+            assert!(!en.is_empty() && !fr.is_empty() && en != fr, "{key:?}");
+        }
+    }
+
+    #[test]
     fn renders_both_languages_and_locks_the_toggle_once_on() {
         let s = settings(true);
         let v = SecurityView {
@@ -182,7 +253,7 @@ mod tests {
             settings: &s,
             confirmed_domains: &["decorumsoft.com".into()],
             csrf: "tok",
-            origin: "https://sso.example",
+            sp: &SpEndpoints::of("https://sso.example", "acme"),
             saved: false,
         };
         let en = security_body(Lang::En, &v);

@@ -3,23 +3,23 @@
 //! French (Accept-Language, or `?lang=`), no JavaScript, forms protected by a CSRF token bound
 //! to the session.
 
-use jit::admin::{ChangeError, Denied, Role, SecurityChange};
-use jit::ports::{Directory, SettingsStore};
+use jit::admin::{Role, SecurityChange};
+use jit::ports::{AdminDirectory, SettingsStore};
 use jit::session;
 use jit::sp_initiated::{authn_request, redirect_url, REQUEST_TTL_SECONDS};
+use jit::usecases::{company as usecase, sign_in_page::sso_button_for};
 use worker::{Request, Response};
 
 use crate::admin::Ctx;
-use crate::admin_security::{change_settings, ChangeFailure};
 use crate::auth;
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
-use crate::page_text::{security_body, t, SecurityView};
+use crate::page_text::{security_body, t, SecurityView, Text};
+use crate::platform::{endpoints, now, session_secret};
+use crate::respond::{harden, header, read_body, refuse_page as refuse, see_other};
+use crate::routes::RouteContext;
 use crate::web::{self, html_escape as esc, Lang};
-use crate::{
-    harden, header, new_reference, now, public_origin, read_body, refusal_response, RouteContext,
-};
-use jit::Refusal;
+use jit::Code;
 
 /// A query parameter, read from the raw URL (parsing it with the `url` crate would bring its
 /// Unicode tables into the bundle).
@@ -47,21 +47,6 @@ fn html(status: u16, lang: Lang, title: &str, body: &str) -> worker::Result<Resp
     harden(resp)
 }
 
-fn see_other(location: &str) -> worker::Result<Response> {
-    let mut resp = Response::empty()?.with_status(303);
-    resp.headers_mut().set("Location", location)?;
-    harden(resp)
-}
-
-fn refuse(code: &'static str, status: u16, lang: Lang) -> worker::Result<Response> {
-    refusal_response(
-        &Refusal::new(code, status, ""),
-        &new_reference(),
-        lang,
-        false,
-    )
-}
-
 /// The admin session for company `c`, or the response to send instead.
 async fn admin_session(
     req: &Request,
@@ -74,11 +59,11 @@ async fn admin_session(
     };
     let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
         (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(db)),
-        _ => return Err(refuse("binding_missing", 503, lang)),
+        _ => return Err(refuse(Code::BindingMissing, lang)),
     };
     let is_admin = auth::session_is_admin(&claims, &db).await;
     if claims.company != company || !matches!(is_admin, Ok(true)) {
-        return Err(refuse("forbidden", 403, lang));
+        return Err(refuse(Code::Forbidden, lang));
     }
     let ctx = Ctx {
         company: company.to_owned(),
@@ -99,31 +84,31 @@ pub async fn security_page(req: Request, ctx: RouteContext) -> worker::Result<Re
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    let settings = match crate::admin::settings_of(&c).await {
+    let settings = match usecase::settings(&c.kv, &company).await {
         Ok(s) => s,
-        Err(_) => return refuse("settings_invalid", 503, lang),
+        Err(_) => return refuse(Code::SettingsInvalid, lang),
     };
     let domains = c
         .dir
         .provisionable_domains(&company)
         .await
         .unwrap_or_default();
-    let secret = crate::session_secret(&ctx.env);
+    let secret = session_secret(&ctx.env);
     let csrf = session::csrf_token(secret.as_bytes(), &cookie).unwrap_or_default();
-    let origin = public_origin(&ctx.env);
+    let sp = endpoints(&ctx.env, &company);
     let saved = query_param(&req, "saved").is_some();
     let view = SecurityView {
         company: &company,
         settings: &settings,
         confirmed_domains: &domains,
         csrf: &csrf,
-        origin: &origin,
+        sp: &sp,
         saved,
     };
     html(
         200,
         lang,
-        t(lang, "security_title"),
+        t(lang, Text::SecurityTitle),
         &security_body(lang, &view),
     )
 }
@@ -141,15 +126,15 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
         .and_then(|b| web::parse_form(&b))
     {
         Ok(f) => f,
-        Err(r) => return refuse(r.code, r.status, lang),
+        Err(r) => return refuse(r.code, lang),
     };
-    let secret = crate::session_secret(&ctx.env);
+    let secret = session_secret(&ctx.env);
     let csrf = web::single(&form, "csrf", false)
         .ok()
         .flatten()
         .unwrap_or("");
     if !session::check_csrf(secret.as_bytes(), &cookie, csrf) {
-        return refuse("csrf_invalid", 403, lang);
+        return refuse(Code::CsrfInvalid, lang);
     }
     let field = |name: &str| {
         web::single(&form, name, false)
@@ -164,20 +149,12 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
         default_permission_set: field("default_permission_set"),
         ..Default::default()
     };
-    match change_settings(&c, &change).await {
+    match usecase::change_security(&c.kv, &company, &c.role, &change).await {
         Ok(_) => see_other(&format!(
             "/admin/{company}/security?saved=1&lang={}",
             lang.tag()
         )),
-        Err(ChangeFailure::Change(ChangeError::Denied(Denied::SupportOnly(_)))) => {
-            refuse("support_only", 403, lang)
-        }
-        Err(ChangeFailure::Change(ChangeError::Denied(Denied::OtherCompany))) => {
-            refuse("forbidden", 403, lang)
-        }
-        Err(ChangeFailure::Change(ChangeError::Invalid(_))) => refuse("invalid_field", 400, lang),
-        Err(ChangeFailure::NoCompany) => refuse("company_unknown", 404, lang),
-        Err(ChangeFailure::Store(_)) => refuse("store_unavailable", 503, lang),
+        Err(e) => refuse(e.code(), lang),
     }
 }
 
@@ -188,7 +165,7 @@ pub async fn login_page(req: Request, ctx: RouteContext) -> worker::Result<Respo
     html(
         200,
         lang,
-        t(lang, "login_title"),
+        t(lang, Text::LoginTitle),
         &login_form(lang, &company, ""),
     )
 }
@@ -199,9 +176,9 @@ fn login_form(lang: Lang, company: &str, email: &str) -> String {
 <input id=\"email\" name=\"email\" type=\"email\" value=\"{e}\" required> <button id=\"continue\" type=\"submit\">{cont}</button></form>",
         c = esc(company),
         l = lang.tag(),
-        label = t(lang, "email_label"),
+        label = t(lang, Text::EmailLabel),
         e = esc(email),
-        cont = t(lang, "continue"),
+        cont = t(lang, Text::Continue),
     )
 }
 
@@ -214,7 +191,7 @@ pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result
         .and_then(|b| web::parse_form(&b))
     {
         Ok(f) => f,
-        Err(r) => return refuse(r.code, r.status, lang),
+        Err(r) => return refuse(r.code, lang),
     };
     let email = web::single(&form, "email", false)
         .ok()
@@ -223,13 +200,8 @@ pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result
         .trim()
         .to_ascii_lowercase();
     let known = match ctx.env.d1("DB") {
-        Ok(db) if jit::settings::is_identifier(&company) => D1Directory::new(db)
-            .user(&company, &email)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|u| u.last_login_at.is_some()),
-        _ => false,
+        Ok(db) => sso_button_for(&D1Directory::new(db), &company, &email).await,
+        Err(_) => false,
     };
     // The SSO button is a link, not a form: CSP `form-action 'self'` would block the form's
     // redirect to the IdP's origin.
@@ -239,16 +211,16 @@ pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result
             login_form(lang, &company, &email),
             c = esc(&company),
             e = esc(&jit::sp_initiated::percent_encode(&email)),
-            sso = t(lang, "sso_button"),
+            sso = t(lang, Text::SsoButton),
         )
     } else {
         format!(
             "{}<p id=\"no_sso\">{}</p>",
             login_form(lang, &company, &email),
-            t(lang, "no_sso")
+            t(lang, Text::NoSso)
         )
     };
-    html(200, lang, t(lang, "login_title"), &body)
+    html(200, lang, t(lang, Text::LoginTitle), &body)
 }
 
 /// `GET /saml/{company}/login`: start SP-initiated sign-in (HTTP-Redirect AuthnRequest). Anyone
@@ -258,38 +230,32 @@ pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Respons
     let lang = lang_of(&req);
     let kv = match ctx.env.kv("SETTINGS") {
         Ok(kv) if jit::settings::is_identifier(&company) => KvSettings::new(kv),
-        _ => return refuse("company_unknown", 404, lang),
+        _ => return refuse(Code::CompanyUnknown, lang),
     };
     let settings = match kv.company(&company).await {
         Ok(Some(s)) => s,
-        Ok(None) => return refuse("company_unknown", 404, lang),
-        Err(_) => return refuse("settings_invalid", 503, lang),
+        Ok(None) => return refuse(Code::CompanyUnknown, lang),
+        Err(_) => return refuse(Code::SettingsInvalid, lang),
     };
     let Some(sso) = settings.saml.idp_sso_url.clone() else {
-        return refuse("idp_sso_url_missing", 503, lang);
+        return refuse(Code::IdpSsoUrlMissing, lang);
     };
     let mut nonce = [0u8; 16];
     if getrandom::getrandom(&mut nonce).is_err() {
-        return refuse("random_unavailable", 503, lang);
+        return refuse(Code::RandomUnavailable, lang);
     }
     let t0 = now();
-    let secret = crate::session_secret(&ctx.env);
+    let secret = session_secret(&ctx.env);
     let Some(id) = jit::request_id::issue(
         secret.as_bytes(),
         &company,
         nonce,
         t0.plus_seconds(REQUEST_TTL_SECONDS),
     ) else {
-        return refuse("session_secret_missing", 503, lang);
+        return refuse(Code::SessionSecretMissing, lang);
     };
-    let origin = public_origin(&ctx.env);
-    let xml = authn_request(
-        &id,
-        t0,
-        &format!("{origin}/saml/{company}/metadata"),
-        &format!("{origin}/saml/{company}/acs"),
-        &sso,
-    );
+    let sp = endpoints(&ctx.env, &company);
+    let xml = authn_request(&id, t0, &sp.entity_id, &sp.acs_url, &sso);
     let mut resp = Response::empty()?.with_status(302);
     resp.headers_mut()
         .set("Location", &redirect_url(&sso, &xml, None))?;

@@ -3,7 +3,8 @@
 
 use jit::json::Json;
 use jit::json_path::FromJson;
-use jit::Refusal;
+pub use jit::refusal_text::Lang;
+use jit::{Code, Refusal};
 
 /// Largest ACS form body read (bytes): a 1 MiB response is 1.4 MiB of base64.
 pub const MAX_FORM_BYTES: usize = 2 << 20;
@@ -21,22 +22,6 @@ pub const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("Referrer-Policy", "no-referrer"),
     ("Cache-Control", "no-store"),
 ];
-
-/// Languages of the pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Fr,
-}
-
-impl Lang {
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Fr => "fr",
-        }
-    }
-}
 
 /// Pick English or French from `Accept-Language` (RFC 9110 §12.5.4), English by default.
 pub fn negotiate_lang(accept_language: Option<&str>) -> Lang {
@@ -113,8 +98,7 @@ fn percent_decode(s: &[u8]) -> Result<String, Refusal> {
         }
         i += 1;
     }
-    String::from_utf8(out)
-        .map_err(|_| Refusal::new("form_not_utf8", 400, "form value is not UTF-8"))
+    String::from_utf8(out).map_err(|_| Refusal::new(Code::FormNotUtf8, "form value is not UTF-8"))
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -140,15 +124,13 @@ pub fn single<'a>(
     let first = values.next();
     if values.next().is_some() {
         return Err(Refusal::new(
-            "form_field_duplicate",
-            400,
+            Code::FormFieldDuplicate,
             format!("{name} given more than once"),
         ));
     }
     match first {
         None | Some("") if required => Err(Refusal::new(
-            "form_field_missing",
-            400,
+            Code::FormFieldMissing,
             format!("{name} is missing"),
         )),
         v => Ok(v),
@@ -179,67 +161,6 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-/// The short, opaque reason shown to a person for a refusal code.
-pub fn reason(code: &str, lang: Lang) -> &'static str {
-    let (en, fr) = match code {
-        "expired" | "not_yet_valid" => (
-            "This sign-in has expired. Please sign in again from your identity provider.",
-            "Cette connexion a expiré. Veuillez vous reconnecter depuis votre fournisseur d'identité.",
-        ),
-        "assertion_replayed" => (
-            "This sign-in was already used. Please sign in again from your identity provider.",
-            "Cette connexion a déjà été utilisée. Veuillez vous reconnecter depuis votre fournisseur d'identité.",
-        ),
-        "domain_not_allowed" => (
-            "Accounts with your email domain cannot be created automatically for this company. Ask your administrator, or contact Support.",
-            "Les comptes de votre domaine de messagerie ne peuvent pas être créés automatiquement pour cette entreprise. Adressez-vous à votre administrateur ou contactez le Support.",
-        ),
-        "provisioning_disabled" | "sp_initiated_no_provisioning" | "default_workspace_missing" | "default_permission_set_missing" => (
-            "You do not have an account yet, and it cannot be created automatically. Ask your administrator to add you.",
-            "Vous n'avez pas encore de compte, et il ne peut pas être créé automatiquement. Demandez à votre administrateur de vous ajouter.",
-        ),
-        "email_missing" => (
-            "Your identity provider did not send an email address. Ask your administrator to check the SAML set-up.",
-            "Votre fournisseur d'identité n'a pas transmis d'adresse e-mail. Demandez à votre administrateur de vérifier la configuration SAML.",
-        ),
-        "company_unknown" | "not_found" => ("This address is not configured.", "Cette adresse n'est pas configurée."),
-        "support_only" => (
-            "This change is reserved to Support. Please contact Support.",
-            "Cette modification est réservée au service d'assistance (Support). Veuillez le contacter.",
-        ),
-        "forbidden" => (
-            "You are not an administrator of this company.",
-            "Vous n'êtes pas administrateur de cette entreprise.",
-        ),
-        "csrf_invalid" => (
-            "This form has expired. Reload the page and try again.",
-            "Ce formulaire a expiré. Rechargez la page et réessayez.",
-        ),
-        "invalid_field" => ("A value in the form is not valid.", "Une valeur du formulaire n'est pas valide."),
-        "idp_sso_url_missing" => (
-            "SAML single sign-on is not set up for this company yet. Sign in from your identity provider's portal.",
-            "L'authentification unique SAML n'est pas encore configurée pour cette entreprise. Connectez-vous depuis le portail de votre fournisseur d'identité.",
-        ),
-        "store_unavailable" | "store_corrupt" | "settings_invalid" | "idp_not_configured" | "session_secret_missing" | "binding_missing" | "random_unavailable" | "sp_keys_invalid" => (
-            "Sign-in is temporarily unavailable. Please try again in a few minutes.",
-            "La connexion est momentanément indisponible. Veuillez réessayer dans quelques minutes.",
-        ),
-        "body_too_large" | "input_too_large" | "form_field_missing" | "form_field_duplicate" | "form_not_utf8" | "content_type_unsupported"
-        | "input_empty" | "base64_invalid" | "xml_malformed" => (
-            "The sign-in request was malformed. Please sign in again from your identity provider.",
-            "La demande de connexion était mal formée. Veuillez vous reconnecter depuis votre fournisseur d'identité.",
-        ),
-        _ => (
-            "The sign-in response from your identity provider could not be verified.",
-            "La réponse de connexion de votre fournisseur d'identité n'a pas pu être vérifiée.",
-        ),
-    };
-    match lang {
-        Lang::En => en,
-        Lang::Fr => fr,
-    }
-}
-
 /// A plain page: a title and paragraphs (already escaped HTML).
 pub fn page(lang: Lang, title: &str, body_html: &str) -> String {
     format!(
@@ -253,16 +174,16 @@ code{{background:#f3f3f3;padding:0 .3em}}button{{font-size:1rem;padding:.4rem .9
 }
 
 /// The refusal page for a person.
-pub fn refusal_page(code: &str, reference: &str, lang: Lang) -> String {
+pub fn refusal_page(code: Code, reference: &str, lang: Lang) -> String {
     let (title, ref_label, code_label) = match lang {
         Lang::En => ("Sign-in failed", "Reference", "Error code"),
         Lang::Fr => ("Échec de la connexion", "Référence", "Code d'erreur"),
     };
     let body = format!(
         "<p>{}</p><p>{ref_label}: <code>{}</code><br>{code_label}: <code>{}</code></p>",
-        html_escape(reason(code, lang)),
+        html_escape(code.message().text(lang)),
         html_escape(reference),
-        html_escape(code)
+        html_escape(code.as_str())
     );
     page(lang, title, &body)
 }
@@ -330,11 +251,6 @@ pub fn sp_keys_from_secret(
                 .map_err(|_| format!("SP_KEYS[{company}][{i}] is not an RSA private key in PEM"))
         })
         .collect()
-}
-
-/// Lower-case hex of `bytes`: reference IDs.
-pub fn hex_id(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// True for origins on the loopback interface, where cookies cannot be `Secure`.
@@ -425,9 +341,9 @@ mod tests {
 
     #[test]
     fn pages_escape_and_translate() {
-        let p = refusal_page("domain_not_allowed", "<ref>", Lang::Fr);
+        let p = refusal_page(Code::DomainNotAllowed, "<ref>", Lang::Fr);
         assert!(p.contains("lang=\"fr\"") && p.contains("&lt;ref&gt;") && p.contains("domaine"));
-        assert!(refusal_page("expired", "r1", Lang::En).contains("expired"));
+        assert!(refusal_page(Code::Expired, "r1", Lang::En).contains("expired"));
         let md = sp_metadata(
             "https://x/saml/a/metadata",
             "https://x/saml/a/acs",
@@ -455,23 +371,6 @@ mod tests {
             None
         );
     }
-}
-
-/// Compare a presented bearer token with the configured one without leaking, through timing,
-/// how much of it matched: both are hashed, then every byte is compared.
-pub fn same_secret(presented: &str, configured: &str) -> bool {
-    use sha2::{Digest, Sha256};
-    if configured.is_empty() {
-        return false;
-    }
-    let (a, b) = (
-        Sha256::digest(presented.as_bytes()),
-        Sha256::digest(configured.as_bytes()),
-    );
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
 }
 
 /// Percent-decode a path segment (an email in `/users/{email}`).
@@ -507,9 +406,6 @@ mod secret_tests {
 
     #[test]
     fn secrets_compare_exactly() {
-        assert!(same_secret("tok", "tok"));
-        assert!(!same_secret("tok", "tok2"));
-        assert!(!same_secret("", ""));
         assert_eq!(
             path_segment("jon%40decorumsoft.com").as_deref(),
             Some("jon@decorumsoft.com")

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Admin/support surface tests: the API tests (test_roles.py, unittest) and the browser tests
-# (admin.test.mjs, node --test + playwright-core + Debian's headless Chromium).
+# Browser tests of the admin and sign-in pages (admin.test.mjs, node --test + playwright-core +
+# Debian's headless Chromium). The API tests are tests/api/ (python3 tests/api/run.py).
 #
 #   bash tests/browser/run.sh
 #
-# Each suite starts its own `wrangler dev` through tests/integration/harness.py, unless WORKER_URL
+# It starts its own `wrangler dev` through tests/integration/harness.py, unless WORKER_URL
 # (with SUPPORT_TOKEN) names a running worker. Screenshots go to $SCREENSHOT_DIR (default
 # tests/browser/screenshots/). Ends with one line `N passed, N failed`; exits 1 on any failure.
 set -uo pipefail
@@ -37,13 +37,6 @@ if [ "${WORKER_KEEP_LOGS:-0}" = "1" ]; then echo "tests/browser/run.sh: logs and
 mkdir -p "$OUT/tmp"
 export TMPDIR="$OUT/tmp"
 
-# --- API tests -----------------------------------------------------------------------------------
-echo "== API tests (tests/browser/test_roles.py)" >&2
-python3 tests/browser/run_api.py ${VERBOSE:+-v} | tee "$OUT/api.txt"
-api_line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$OUT/api.txt" | tail -n 1)"
-api_pass="$(echo "${api_line:-0 passed, 1 failed}" | awk '{print $1}')"
-api_fail="$(echo "${api_line:-0 passed, 1 failed}" | awk '{print $3}')"
-
 # --- browser tests -------------------------------------------------------------------------------
 echo "== browser tests (tests/browser/admin.test.mjs)" >&2
 node --test --test-concurrency=1 \
@@ -58,6 +51,6 @@ br_pass="${br_pass:-0}"; br_fail="$(( ${br_fail:-0} + ${br_cancel:-0} ))"
 # a crash before any test reported still counts every test as failed
 if [ $((br_pass + br_fail)) -lt "$br_total_expected" ]; then br_fail=$((br_total_expected - br_pass)); fi
 
-passed=$((api_pass + br_pass)); failed=$((api_fail + br_fail))
+passed=$br_pass; failed=$br_fail
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

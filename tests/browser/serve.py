@@ -4,7 +4,7 @@
      "idp": {"origin", "entity_id", "cert_pem", "metadata_url", "sso_url"}}
 
 The worker comes from tests/integration/harness.py (`wrangler dev` with --persist-to and --var,
-or WORKER_URL); the fake IdP from fake_idp.py. Both stop when stdin closes (or on SIGTERM), so
+or WORKER_URL); the fake IdP from tests/integration/fake_idp.py. Both stop when stdin closes (or on SIGTERM), so
 the node test runner only has to spawn this and close its stdin. On a start failure it prints
 {"error": …} and exits 1.
 """

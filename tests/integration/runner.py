@@ -1,4 +1,4 @@
-"""The two unittest runners' shared main (tests/integration/run.py, tests/browser/run_api.py):
+"""The two unittest runners' shared main (tests/integration/run.py, tests/api/run.py):
 one worker for the whole suite, and exactly one summary line `N passed, N failed`."""
 
 from __future__ import annotations

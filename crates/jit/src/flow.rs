@@ -8,7 +8,8 @@ use crate::ports::{
     AuditEntry, AuditEvent, CompanyFacts, Directory, SettingsStore, StoreError, User,
 };
 use crate::session::{self, Claims, MAX_AGE_SECONDS};
-use crate::{redirect, Refusal};
+use crate::settings::CompanySettings;
+use crate::{redirect, Code, Refusal};
 
 /// One POST to `/saml/{company}/acs`.
 #[derive(Debug, Clone)]
@@ -45,8 +46,48 @@ pub struct SignedIn {
 
 fn store_refusal(e: StoreError) -> Refusal {
     match e {
-        StoreError::Unavailable(d) => Refusal::new("store_unavailable", 503, d),
-        StoreError::Corrupt(d) => Refusal::new("store_corrupt", 503, d),
+        StoreError::Unavailable(d) => Refusal::new(Code::StoreUnavailable, d),
+        StoreError::Corrupt(d) => Refusal::new(Code::StoreCorrupt, d),
+    }
+}
+
+/// A refused sign-in, with what its audit row may name: the email and assertion ID once known.
+#[derive(Debug)]
+struct Failure {
+    refusal: Refusal,
+    email: Option<String>,
+    assertion_id: Option<String>,
+}
+
+impl Failure {
+    /// Before the assertion is verified: nothing to name.
+    fn bare(refusal: Refusal) -> Self {
+        Failure {
+            refusal,
+            email: None,
+            assertion_id: None,
+        }
+    }
+}
+
+/// What the audit row of a failure may name, as far as the flow got.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    email: Option<&'a str>,
+    assertion_id: &'a str,
+}
+
+impl Known<'_> {
+    fn fail(self, refusal: Refusal) -> Failure {
+        Failure {
+            refusal,
+            email: self.email.map(str::to_owned),
+            assertion_id: Some(self.assertion_id.to_owned()),
+        }
+    }
+
+    fn store(self, e: StoreError) -> Failure {
+        self.fail(store_refusal(e))
     }
 }
 
@@ -57,23 +98,21 @@ pub async fn acs<S: SettingsStore, D: Directory>(
     dir: &D,
 ) -> Result<SignedIn, Refusal> {
     let result = run(req, settings, dir).await;
-    if let Err((refusal, email, assertion_id)) = &result {
-        if refusal.status != 404 {
+    if let Err(f) = &result {
+        if f.refusal.status() != 404 {
             let entry = audit(
                 req,
                 AuditEvent::Refused,
-                email.clone(),
-                assertion_id.clone(),
-                Some(refusal.code),
+                f.email.clone(),
+                f.assertion_id.clone(),
+                Some(f.refusal.code.as_str()),
             );
             // Fail closed either way; a lost audit row of a refusal is logged by the adapter.
             let _ = dir.audit(&entry).await;
         }
     }
-    result.map_err(|(r, _, _)| r)
+    result.map_err(|f| f.refusal)
 }
-
-type Failure = (Refusal, Option<String>, Option<String>);
 
 fn audit(
     req: &AcsRequest<'_>,
@@ -93,78 +132,121 @@ fn audit(
     }
 }
 
+/// The steps: settings, verify, claim (request ID and replay), decide, persist, session.
 async fn run<S: SettingsStore, D: Directory>(
     req: &AcsRequest<'_>,
     settings: &S,
     dir: &D,
 ) -> Result<SignedIn, Failure> {
-    let bare = |r: Refusal| (r, None, None);
-    let company = match settings.company(req.company).await {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return Err(bare(Refusal::new(
-                "company_unknown",
-                404,
-                format!("no settings for company {:?}", req.company),
-            )))
-        }
-        Err(StoreError::Corrupt(d)) => return Err(bare(Refusal::new("settings_invalid", 503, d))),
-        Err(e) => return Err(bare(store_refusal(e))),
+    let company = load_company(req, settings).await?;
+    let (v, skew_seconds) = verify(req, &company)?;
+    claim(req, dir, &v, skew_seconds).await?;
+    let email = v.email.as_deref().map(str::to_ascii_lowercase);
+    let known = Known {
+        email: email.as_deref(),
+        assertion_id: &v.assertion_id,
     };
+    let decision = decide_sign_in(req, dir, &company, &v, known).await?;
+    let email = email.clone().unwrap_or_default();
+    let created = persist(req, dir, decision, &email, known).await?;
+    let session = issue_session(req, &email, &v).map_err(|r| known.fail(r))?;
+    let (redirect, relay_state_followed) =
+        redirect::target(req.relay_state, &company.dashboard_url);
+    Ok(SignedIn {
+        email,
+        created,
+        assertion_id: v.assertion_id,
+        redirect,
+        relay_state_followed,
+        session,
+    })
+}
+
+/// The company's settings: unknown is 404 (not audited), unreadable 503.
+async fn load_company<S: SettingsStore>(
+    req: &AcsRequest<'_>,
+    settings: &S,
+) -> Result<CompanySettings, Failure> {
+    match settings.company(req.company).await {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(Failure::bare(Refusal::new(
+            Code::CompanyUnknown,
+            format!("no settings for company {:?}", req.company),
+        ))),
+        Err(StoreError::Corrupt(d)) => Err(Failure::bare(Refusal::new(Code::SettingsInvalid, d))),
+        Err(e) => Err(Failure::bare(store_refusal(e))),
+    }
+}
+
+/// Verify the response against the company's trust settings; also the skew allowance in force.
+fn verify(
+    req: &AcsRequest<'_>,
+    company: &CompanySettings,
+) -> Result<(VerifiedAssertion, u32), Failure> {
     let mut trust = company
         .trust(req.sp_entity_id, req.acs_url, req.sp_keys)
-        .map_err(|e| bare(Refusal::new("idp_not_configured", 503, e.to_string())))?;
+        .map_err(|e| Failure::bare(Refusal::new(Code::IdpNotConfigured, e.to_string())))?;
     trust.blinding = req.blinding.clone();
-    let v: VerifiedAssertion = saml_verify::verify_with(
+    let v = saml_verify::verify_with(
         req.saml_response,
         &trust,
         req.now,
         saml_verify::InResponseTo::CallerChecks,
     )
-    .map_err(|e| bare(Refusal::from(&e)))?;
-    let aid = Some(v.assertion_id.clone());
-    // SP-initiated: the InResponseTo must name a request this SP issued and has not used.
+    .map_err(|e| Failure::bare(Refusal::from(&e)))?;
+    Ok((v, trust.skew_seconds))
+}
+
+/// SP-initiated: the InResponseTo must name a request this SP issued and has not used. Then the
+/// assertion ID is claimed (SAML profiles §4.1.4.5: a bearer assertion is used once).
+async fn claim<D: Directory>(
+    req: &AcsRequest<'_>,
+    dir: &D,
+    v: &VerifiedAssertion,
+    skew_seconds: u32,
+) -> Result<(), Failure> {
+    let known = Known {
+        email: None,
+        assertion_id: &v.assertion_id,
+    };
     if let Some(request_id) = &v.in_response_to {
         let issued = dir
             .consume_request(req.company, request_id, req.now)
             .await
-            .map_err(|e| (store_refusal(e), None, aid.clone()))?;
+            .map_err(|e| known.store(e))?;
         if !issued {
             let detail = format!("InResponseTo {request_id:?} is no pending request of this SP");
-            return Err((
-                Refusal::new("in_response_to_mismatch", 403, detail),
-                None,
-                aid,
-            ));
+            return Err(known.fail(Refusal::new(Code::InResponseToMismatch, detail)));
         }
     }
     // Remember the ID for as long as the verifier would still accept the assertion: its end
     // plus the clock skew allowance. Purging earlier would reopen a replay window.
-    let remember_until = v
-        .not_on_or_after
-        .plus_seconds(i64::from(trust.skew_seconds));
+    let remember_until = v.not_on_or_after.plus_seconds(i64::from(skew_seconds));
     let fresh = dir
         .claim_assertion(req.company, &v.assertion_id, remember_until)
         .await
-        .map_err(|e| (store_refusal(e), None, aid.clone()))?;
+        .map_err(|e| known.store(e))?;
     if !fresh {
-        return Err((
-            Refusal::new("assertion_replayed", 403, "assertion ID already used"),
-            None,
-            aid,
-        ));
+        let r = Refusal::new(Code::AssertionReplayed, "assertion ID already used");
+        return Err(known.fail(r));
     }
-    let email = v.email.as_deref().map(str::to_ascii_lowercase);
-    let fail = |r: Refusal| (r, email.clone(), aid.clone());
-    let existing = match &email {
-        Some(e) => dir
-            .user(req.company, e)
-            .await
-            .map_err(|e| fail(store_refusal(e)))?,
+    Ok(())
+}
+
+/// Gather the facts from the directory and apply [`decide`]: sign in, provision, or refuse.
+async fn decide_sign_in<D: Directory>(
+    req: &AcsRequest<'_>,
+    dir: &D,
+    company: &CompanySettings,
+    v: &VerifiedAssertion,
+    known: Known<'_>,
+) -> Result<Decision, Failure> {
+    let existing = match known.email {
+        Some(e) => dir.user(req.company, e).await.map_err(|e| known.store(e))?,
         None => None,
     };
     let p = &company.provisioning;
-    let facts = match (&email, &existing) {
+    let facts = match (known.email, &existing) {
         (Some(e), None) => dir
             .company_facts(
                 req.company,
@@ -173,11 +255,11 @@ async fn run<S: SettingsStore, D: Directory>(
                 p.default_permission_set.as_deref(),
             )
             .await
-            .map_err(|e| fail(store_refusal(e)))?,
+            .map_err(|e| known.store(e))?,
         _ => CompanyFacts::default(),
     };
-    let decision = decide(&Facts {
-        email: email.as_deref(),
+    match decide(&Facts {
+        email: known.email,
         user_exists: existing.is_some(),
         idp_initiated: v.in_response_to.is_none(),
         provisioning: p,
@@ -185,24 +267,33 @@ async fn run<S: SettingsStore, D: Directory>(
         domain_has_confirmed_user: facts.domain_has_confirmed_user,
         default_workspace_exists: facts.workspace_exists,
         default_permission_set_exists: facts.permission_set_exists,
-    });
-    let email = email.clone().unwrap_or_default();
+    }) {
+        Decision::Refuse(r) => Err(known.fail(Refusal::new(
+            r.code(),
+            format!("policy refused the sign-in ({})", r.code()),
+        ))),
+        d => Ok(d),
+    }
+}
+
+/// Write the user (when provisioning) or the last login, each with its audit row; whether the
+/// user was created (a concurrent first login that lost the race signs in).
+async fn persist<D: Directory>(
+    req: &AcsRequest<'_>,
+    dir: &D,
+    decision: Decision,
+    email: &str,
+    known: Known<'_>,
+) -> Result<bool, Failure> {
+    let aid = Some(known.assertion_id.to_owned());
     let created = match decision {
-        Decision::Refuse(r) => {
-            return Err(fail(Refusal::new(
-                r.code(),
-                403,
-                format!("policy refused the sign-in ({})", r.code()),
-            )))
-        }
-        Decision::SignIn => false,
         Decision::Provision {
             workspace,
             permission_set,
         } => {
             let user = User {
                 company: req.company.to_owned(),
-                email: email.clone(),
+                email: email.to_owned(),
                 workspace: Some(workspace),
                 permission_set: Some(permission_set),
                 confirmed: true,
@@ -214,50 +305,39 @@ async fn run<S: SettingsStore, D: Directory>(
             let entry = audit(
                 req,
                 AuditEvent::Provisioned,
-                Some(email.clone()),
+                Some(email.to_owned()),
                 aid.clone(),
                 None,
             );
             dir.provision(&user, &entry)
                 .await
-                .map_err(|e| fail(store_refusal(e)))?
+                .map_err(|e| known.store(e))?
         }
+        _ => false,
     };
     if !created {
-        let entry = audit(
-            req,
-            AuditEvent::SignedIn,
-            Some(email.clone()),
-            aid.clone(),
-            None,
-        );
-        dir.sign_in(req.company, &email, &entry)
+        let entry = audit(req, AuditEvent::SignedIn, Some(email.to_owned()), aid, None);
+        dir.sign_in(req.company, email, &entry)
             .await
-            .map_err(|e| fail(store_refusal(e)))?;
+            .map_err(|e| known.store(e))?;
     }
+    Ok(created)
+}
+
+/// The session cookie's value (README "The session cookie").
+fn issue_session(
+    req: &AcsRequest<'_>,
+    email: &str,
+    v: &VerifiedAssertion,
+) -> Result<String, Refusal> {
     let iat = req.now.unix_seconds();
     let claims = Claims {
         company: req.company.to_owned(),
-        email: email.clone(),
+        email: email.to_owned(),
         iat,
         exp: iat + MAX_AGE_SECONDS,
         sid: v.session_index.clone(),
     };
-    let session = session::issue(req.session_secret, &claims).ok_or_else(|| {
-        fail(Refusal::new(
-            "session_secret_missing",
-            503,
-            "SESSION_SECRET is empty",
-        ))
-    })?;
-    let (redirect, relay_state_followed) =
-        redirect::target(req.relay_state, &company.dashboard_url);
-    Ok(SignedIn {
-        email,
-        created,
-        assertion_id: v.assertion_id,
-        redirect,
-        relay_state_followed,
-        session,
-    })
+    session::issue(req.session_secret, &claims)
+        .ok_or_else(|| Refusal::new(Code::SessionSecretMissing, "SESSION_SECRET is empty"))
 }

@@ -5,9 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use saml_verify::Timestamp;
 
-use crate::policy::email_domain;
-use crate::ports::{AuditEntry, CompanyFacts, Directory, SettingsStore, StoreError, User};
-use crate::settings::CompanySettings;
+use crate::policy::{counts_for_domain, email_domain};
+use crate::ports::{
+    AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, SettingsStore, StoreError,
+    TokenInfo, User,
+};
+use crate::settings::{CompanySettings, Named};
 
 /// Settings by company.
 #[derive(Debug, Default)]
@@ -24,6 +27,16 @@ impl SettingsStore for MemorySettings {
         }
         Ok(self.companies.borrow().get(company).cloned())
     }
+
+    async fn put(&self, company: &str, settings: &CompanySettings) -> Result<(), StoreError> {
+        if let Some(e) = self.fail.borrow().clone() {
+            return Err(e);
+        }
+        self.companies
+            .borrow_mut()
+            .insert(company.to_owned(), settings.clone());
+        Ok(())
+    }
 }
 
 /// Users, workspaces, permission sets, used assertions and the audit log.
@@ -34,11 +47,23 @@ pub struct MemoryDirectory {
     pub permission_sets: RefCell<BTreeSet<(String, String)>>,
     pub used: RefCell<BTreeMap<(String, String), Timestamp>>,
     pub audit_log: RefCell<Vec<AuditEntry>>,
+    /// Permission sets that grant the admin surfaces.
+    pub admin_sets: RefCell<BTreeSet<(String, String)>>,
+    /// Admin tokens by ID.
+    pub tokens: RefCell<BTreeMap<String, MemoryToken>>,
     /// Pending AuthnRequest IDs and their expiry.
     pub requests: RefCell<BTreeMap<(String, String), Timestamp>>,
     /// Name of an operation (`user`, `company_facts`, `claim_assertion`, `sign_in`, `provision`,
     /// `audit`) that fails with `Unavailable`, writing nothing.
     pub fail_on: RefCell<Option<&'static str>>,
+}
+
+/// A stored admin token.
+#[derive(Debug, Clone)]
+pub struct MemoryToken {
+    pub company: String,
+    pub secret_hash: String,
+    pub info: TokenInfo,
 }
 
 impl MemoryDirectory {
@@ -92,8 +117,7 @@ impl Directory for MemoryDirectory {
         Ok(CompanyFacts {
             domain_has_confirmed_user: self.users.borrow().values().any(|u| {
                 u.company == company
-                    && u.confirmed
-                    && !u.impersonation
+                    && counts_for_domain(u.confirmed, u.impersonation)
                     && email_domain(&u.email).as_deref() == Some(domain)
             }),
             workspace_exists: has(&self.workspaces, ws),
@@ -162,5 +186,137 @@ impl Directory for MemoryDirectory {
         self.check("audit")?;
         self.audit_log.borrow_mut().push(entry.clone());
         Ok(())
+    }
+}
+
+impl AdminDirectory for MemoryDirectory {
+    async fn insert_user(&self, user: &User) -> Result<bool, StoreError> {
+        self.check("insert_user")?;
+        let key = (user.company.clone(), user.email.clone());
+        let mut users = self.users.borrow_mut();
+        if users.contains_key(&key) {
+            return Ok(false);
+        }
+        users.insert(key, user.clone());
+        Ok(true)
+    }
+
+    async fn users(&self, company: &str) -> Result<Vec<User>, StoreError> {
+        self.check("users")?;
+        let users = self.users.borrow();
+        Ok(users
+            .values()
+            .filter(|u| u.company == company)
+            .cloned()
+            .collect())
+    }
+
+    async fn audit_rows(&self, company: &str) -> Result<Vec<AuditRow>, StoreError> {
+        self.check("audit_rows")?;
+        let log = self.audit_log.borrow();
+        let rows = log.iter().rev().filter(|e| e.company == company).take(1000);
+        Ok(rows
+            .map(|e| AuditRow {
+                at: e.at.to_string(),
+                event: e.event.as_str().to_owned(),
+                email: e.email.clone(),
+                assertion_id: e.assertion_id.clone(),
+                reason: e.reason.clone(),
+                reference: e.reference.clone(),
+            })
+            .collect())
+    }
+
+    async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError> {
+        self.check("provisionable_domains")?;
+        let users = self.users.borrow();
+        let domains: BTreeSet<String> = users
+            .values()
+            .filter(|u| u.company == company && counts_for_domain(u.confirmed, u.impersonation))
+            .filter_map(|u| email_domain(&u.email))
+            .collect();
+        Ok(domains.into_iter().collect())
+    }
+
+    async fn replace_catalog(
+        &self,
+        company: &str,
+        workspaces: &[Named],
+        permission_sets: &[Named],
+    ) -> Result<(), StoreError> {
+        self.check("replace_catalog")?;
+        let key = |n: &Named| (company.to_owned(), n.id.clone());
+        let ours = |(c, _): &(String, String)| c != company;
+        self.workspaces.borrow_mut().retain(ours);
+        self.permission_sets.borrow_mut().retain(ours);
+        self.admin_sets.borrow_mut().retain(ours);
+        self.workspaces
+            .borrow_mut()
+            .extend(workspaces.iter().map(key));
+        self.permission_sets
+            .borrow_mut()
+            .extend(permission_sets.iter().map(key));
+        let admins = permission_sets.iter().filter(|p| p.admin).map(key);
+        self.admin_sets.borrow_mut().extend(admins);
+        Ok(())
+    }
+
+    async fn is_admin_set(&self, company: &str, set: &str) -> Result<bool, StoreError> {
+        self.check("is_admin_set")?;
+        let key = (company.to_owned(), set.to_owned());
+        Ok(self.admin_sets.borrow().contains(&key))
+    }
+
+    async fn insert_token(
+        &self,
+        company: &str,
+        id: &str,
+        secret_hash: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.check("insert_token")?;
+        let info = TokenInfo {
+            id: id.to_owned(),
+            created_at: now.to_string(),
+            revoked_at: None,
+        };
+        let token = MemoryToken {
+            company: company.to_owned(),
+            secret_hash: secret_hash.to_owned(),
+            info,
+        };
+        self.tokens.borrow_mut().insert(id.to_owned(), token);
+        Ok(())
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.check("token")?;
+        let tokens = self.tokens.borrow();
+        let live = tokens.get(id).filter(|t| t.info.revoked_at.is_none());
+        Ok(live.map(|t| (t.company.clone(), t.secret_hash.clone())))
+    }
+
+    async fn tokens(&self, company: &str) -> Result<Vec<TokenInfo>, StoreError> {
+        self.check("tokens")?;
+        let tokens = self.tokens.borrow();
+        let ours = tokens.values().filter(|t| t.company == company);
+        Ok(ours.map(|t| t.info.clone()).collect())
+    }
+
+    async fn revoke_token(
+        &self,
+        company: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.check("revoke_token")?;
+        let mut tokens = self.tokens.borrow_mut();
+        match tokens.get_mut(id) {
+            Some(t) if t.company == company && t.info.revoked_at.is_none() => {
+                t.info.revoked_at = Some(now.to_string());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! domain granted by support.
 
 use crate::settings::Provisioning;
+use crate::Code;
 
 /// Facts about one sign-in, gathered by the flow.
 #[derive(Debug, Clone)]
@@ -48,17 +49,27 @@ pub enum PolicyRefusal {
 }
 
 impl PolicyRefusal {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> Code {
         match self {
-            PolicyRefusal::EmailMissing => "email_missing",
-            PolicyRefusal::ProvisioningDisabled => "provisioning_disabled",
-            PolicyRefusal::SpInitiatedNoProvisioning => "sp_initiated_no_provisioning",
-            PolicyRefusal::DomainNotAllowed => "domain_not_allowed",
-            PolicyRefusal::DefaultWorkspaceMissing => "default_workspace_missing",
-            PolicyRefusal::DefaultPermissionSetMissing => "default_permission_set_missing",
+            PolicyRefusal::EmailMissing => Code::EmailMissing,
+            PolicyRefusal::ProvisioningDisabled => Code::ProvisioningDisabled,
+            PolicyRefusal::SpInitiatedNoProvisioning => Code::SpInitiatedNoProvisioning,
+            PolicyRefusal::DomainNotAllowed => Code::DomainNotAllowed,
+            PolicyRefusal::DefaultWorkspaceMissing => Code::DefaultWorkspaceMissing,
+            PolicyRefusal::DefaultPermissionSetMissing => Code::DefaultPermissionSetMissing,
         }
     }
 }
+
+/// The rule "a domain qualifies for provisioning when it has at least one confirmed,
+/// non-impersonation user" rests on this predicate: whether one user counts for its domain. The
+/// in-memory store calls it; the D1 store uses [`COUNTS_FOR_DOMAIN_SQL`], checked against it.
+pub fn counts_for_domain(confirmed: bool, impersonation: bool) -> bool {
+    confirmed && !impersonation
+}
+
+/// [`counts_for_domain`] over the `users` table's INTEGER 0/1 flags, for D1 queries.
+pub const COUNTS_FOR_DOMAIN_SQL: &str = "confirmed = 1 AND impersonation = 0";
 
 /// The lower-cased domain of an address (after the last `@`).
 pub fn email_domain(email: &str) -> Option<String> {
@@ -163,6 +174,35 @@ mod tests {
             };
             assert_eq!(decide(&facts), want, "{case}");
         }
+    }
+
+    /// The SQL form is a conjunction `column = 0|1`; evaluated on every flag combination it
+    /// gives the predicate's answer.
+    #[test]
+    fn the_sql_form_of_the_domain_rule_agrees_with_the_predicate() {
+        let terms: Vec<(&str, bool)> = COUNTS_FOR_DOMAIN_SQL
+            .split(" AND ")
+            .map(|t| {
+                let (col, v) = t.split_once(" = ").unwrap();
+                assert!(v == "0" || v == "1", "{t}");
+                (col, v == "1")
+            })
+            .collect();
+        for confirmed in [false, true] {
+            for impersonation in [false, true] {
+                let sql = terms.iter().all(|&(col, want)| match col {
+                    "confirmed" => confirmed == want,
+                    "impersonation" => impersonation == want,
+                    other => panic!("unknown column {other}"),
+                });
+                assert_eq!(
+                    sql,
+                    counts_for_domain(confirmed, impersonation),
+                    "confirmed={confirmed} impersonation={impersonation}"
+                );
+            }
+        }
+        assert!(counts_for_domain(true, false));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use saml_verify::Timestamp;
 
-use crate::settings::CompanySettings;
+use crate::json::{obj, Json};
+use crate::settings::{CompanySettings, Named};
 
 /// A dashboard user of one company.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,9 @@ pub struct CompanyFacts {
 pub trait SettingsStore {
     /// The settings of `company`; `Ok(None)` when there are none.
     async fn company(&self, company: &str) -> Result<Option<CompanySettings>, StoreError>;
+
+    /// Store a validated document.
+    async fn put(&self, company: &str, settings: &CompanySettings) -> Result<(), StoreError>;
 }
 
 /// Users, replay cache and audit log (D1).
@@ -120,4 +124,96 @@ pub trait Directory {
 
     /// Write one audit row.
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+}
+
+/// An admin token as the support API lists it (never its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+impl TokenInfo {
+    pub fn to_json(&self) -> Json {
+        obj([
+            ("id", (&self.id).into()),
+            ("created_at", (&self.created_at).into()),
+            ("revoked_at", self.revoked_at.as_ref().into()),
+        ])
+    }
+}
+
+/// An audit row as the support API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub at: String,
+    pub event: String,
+    pub email: Option<String>,
+    pub assertion_id: Option<String>,
+    pub reason: Option<String>,
+    pub reference: String,
+}
+
+impl AuditRow {
+    pub fn to_json(&self) -> Json {
+        obj([
+            ("at", (&self.at).into()),
+            ("event", (&self.event).into()),
+            ("email", self.email.as_ref().into()),
+            ("assertion_id", self.assertion_id.as_ref().into()),
+            ("reason", self.reason.as_ref().into()),
+            ("reference", (&self.reference).into()),
+        ])
+    }
+}
+
+/// What the admin and support use cases read and write beyond the sign-in flow (D1).
+pub trait AdminDirectory: Directory {
+    /// Create a user. `Ok(false)` when the email is taken: nothing was written.
+    async fn insert_user(&self, user: &User) -> Result<bool, StoreError>;
+
+    /// The company's users, by email.
+    async fn users(&self, company: &str) -> Result<Vec<User>, StoreError>;
+
+    /// The latest 1000 audit rows, newest first.
+    async fn audit_rows(&self, company: &str) -> Result<Vec<AuditRow>, StoreError>;
+
+    /// The domains (sorted, distinct) of the users that
+    /// [`crate::policy::counts_for_domain`]: the provisioning rule's source of truth.
+    async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Replace the company's workspaces and permission sets, together.
+    async fn replace_catalog(
+        &self,
+        company: &str,
+        workspaces: &[Named],
+        permission_sets: &[Named],
+    ) -> Result<(), StoreError>;
+
+    /// Whether a permission set of the company grants the admin surfaces.
+    async fn is_admin_set(&self, company: &str, permission_set: &str) -> Result<bool, StoreError>;
+
+    /// Store a new admin token's hash.
+    async fn insert_token(
+        &self,
+        company: &str,
+        id: &str,
+        secret_hash: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The company and stored hash of an unrevoked token.
+    async fn token(&self, id: &str) -> Result<Option<(String, String)>, StoreError>;
+
+    /// The company's tokens, oldest first.
+    async fn tokens(&self, company: &str) -> Result<Vec<TokenInfo>, StoreError>;
+
+    /// Revoke a token; `Ok(false)` when there was no such unrevoked token.
+    async fn revoke_token(
+        &self,
+        company: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
 }

@@ -12,6 +12,8 @@ use hmac::{Hmac, Mac};
 use saml_verify::Timestamp;
 use sha2::Sha256;
 
+use crate::hex;
+
 const NONCE: usize = 16;
 const EXPIRY: usize = 8;
 const TAG: usize = 16;
@@ -31,20 +33,6 @@ fn mac(secret: &[u8], company: &str, body: &[u8]) -> Option<Hmac<Sha256>> {
     Some(m)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// A new request ID for `company`, valid until `expires` (None when the secret is empty).
 pub fn issue(
     secret: &[u8],
@@ -55,7 +43,11 @@ pub fn issue(
     let mut body = nonce.to_vec();
     body.extend_from_slice(&expires.0.to_be_bytes());
     let full = mac(secret, company, &body)?.finalize().into_bytes();
-    Some(format!("_{}{}", hex(&body), hex(full.get(..TAG)?)))
+    Some(format!(
+        "_{}{}",
+        hex::encode(&body),
+        hex::encode(full.get(..TAG)?)
+    ))
 }
 
 /// When `id` is an ID this SP issued for `company`, its expiry (checked in constant time;
@@ -64,7 +56,7 @@ pub fn expiry(secret: &[u8], company: &str, id: &str) -> Option<Timestamp> {
     if id.len() != ID_LEN || !id.is_ascii() {
         return None;
     }
-    let raw = unhex(id.strip_prefix('_')?)?;
+    let raw = hex::decode(id.strip_prefix('_')?)?;
     let (body, given) = raw.split_at(NONCE + EXPIRY);
     mac(secret, company, body)?
         .verify_truncated_left(given)

@@ -2,6 +2,7 @@
 //! of the secret (a high-entropy random value, so a plain hash is enough), revocable.
 
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// Build the token string from its ID and secret (both hex).
 pub fn format(id: &str, secret: &str) -> String {
@@ -17,19 +18,26 @@ pub fn parse(token: &str) -> Option<(&str, &str)> {
 
 /// What is stored: hex SHA-256 of the secret.
 pub fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(secret.as_bytes()))
 }
 
-/// Compare two hashes without early exit.
+/// Compare two hashes in constant time (`subtle`; lengths are public).
 pub fn same_hash(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// Compare a presented bearer secret with the configured one without leaking, through timing,
+/// how much of it matched: both are hashed, then compared in constant time. An empty configured
+/// secret matches nothing.
+pub fn same_secret(presented: &str, configured: &str) -> bool {
+    if configured.is_empty() {
+        return false;
+    }
+    let (a, b) = (
+        Sha256::digest(presented.as_bytes()),
+        Sha256::digest(configured.as_bytes()),
+    );
+    a.ct_eq(&b).into()
 }
 
 #[cfg(test)]
@@ -47,5 +55,13 @@ mod tests {
         }
         assert!(same_hash(&hash("ffee"), &hash("ffee")));
         assert!(!same_hash(&hash("ffee"), &hash("ffef")));
+        assert!(!same_hash("ab", "abc"));
+        assert!(same_secret("tok", "tok"));
+        assert!(!same_secret("tok", "tok2"));
+        assert!(!same_secret("", ""));
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

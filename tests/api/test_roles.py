@@ -3,10 +3,11 @@ security settings (PATCH, IdP metadata import), the Security Settings and login 
 browser, and SP-initiated sign-in (HTTP-Redirect AuthnRequest, InResponseTo once).
 
 One worker for the module (tests/integration/harness.py: `wrangler dev`, or WORKER_URL) and one
-fake IdP (fake_idp.py). Each test makes its own companies `t-<random>` through the support API,
-with an admin user (permission set `admin`) and a confirmed member, signed by the fake IdP's key.
+fake IdP (tests/integration/fake_idp.py). Each test makes its own companies `t-<random>` through
+the support API, with an admin user (permission set `admin`) and a confirmed member, signed by the
+fake IdP's key.
 
-    python3 -m unittest tests/browser/test_roles.py        (or tests/browser/run.sh)
+    python3 -m unittest tests/api/test_roles.py        (or python3 tests/api/run.py)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Run tests/browser/test_*.py (unittest) against one worker; ends with `N passed, N failed`.
+"""Run tests/api/test_*.py (unittest) against one worker; ends with `N passed, N failed`.
 
-    python3 tests/browser/run_api.py [-v] [-k PATTERN]
+    python3 tests/api/run.py [-v] [-k PATTERN]
 
 The worker's log tail is printed on failure with SHOW_WORKER_LOG=1.
 """

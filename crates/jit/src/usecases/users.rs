@@ -1,0 +1,116 @@
+//! Support creates the dashboard users that exist before any SAML sign-in.
+
+use saml_verify::Timestamp;
+
+use super::company::refresh_domains_mirror;
+use super::AdminError;
+use crate::json::{obj, Json};
+use crate::json_path::{Fields, FromJson};
+use crate::policy::counts_for_domain;
+use crate::ports::{AdminDirectory, SettingsStore, StoreError, User};
+use crate::settings::{CompanySettings, FieldError};
+
+/// `POST /admin/companies/{company}/users`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub email: String,
+    pub confirmed: bool,
+    pub impersonation: bool,
+    pub workspace: Option<String>,
+    pub permission_set: Option<String>,
+}
+
+impl FromJson for NewUser {
+    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
+        let mut f = Fields::of(v, path)?;
+        let u = NewUser {
+            email: f.req("email")?,
+            confirmed: f.req("confirmed")?,
+            impersonation: f.req("impersonation")?,
+            workspace: f.opt("workspace")?,
+            permission_set: f.opt("permission_set")?,
+        };
+        f.finish()?;
+        Ok(u)
+    }
+}
+
+/// A created user, and a failed refresh of the domains mirror for the log (the user exists).
+#[derive(Debug)]
+pub struct Created {
+    pub user: User,
+    pub mirror_error: Option<StoreError>,
+}
+
+fn invalid(field: &str, reason: &str) -> AdminError {
+    AdminError::Invalid(FieldError {
+        field: field.into(),
+        reason: reason.into(),
+    })
+}
+
+/// Check `new` against the company's document: an email address, and a workspace and
+/// permission set that exist in it when given.
+pub fn validate(new: &NewUser, settings: &CompanySettings) -> Result<String, AdminError> {
+    let email = new.email.trim().to_ascii_lowercase();
+    if !saml_verify::email::looks_like_email(&email) {
+        return Err(invalid("email", "not an email address"));
+    }
+    let exists = |list: &[crate::settings::Named], id: &Option<String>| {
+        id.as_ref()
+            .is_none_or(|id| list.iter().any(|x| &x.id == id))
+    };
+    if !exists(&settings.workspaces, &new.workspace) {
+        return Err(invalid("workspace", "no such workspace"));
+    }
+    if !exists(&settings.permission_sets, &new.permission_set) {
+        return Err(invalid("permission_set", "no such permission set"));
+    }
+    Ok(email)
+}
+
+/// Create the user (`created_via` `admin`); when it counts for its domain, refresh the mirror.
+pub async fn create_user<S: SettingsStore, D: AdminDirectory>(
+    store: &S,
+    dir: &D,
+    settings: &CompanySettings,
+    company: &str,
+    new: NewUser,
+    now: Timestamp,
+) -> Result<Created, AdminError> {
+    let email = validate(&new, settings)?;
+    let user = User {
+        company: company.to_owned(),
+        email,
+        workspace: new.workspace,
+        permission_set: new.permission_set,
+        confirmed: new.confirmed,
+        impersonation: new.impersonation,
+        created_via: "admin".into(),
+        created_at: now.to_string(),
+        last_login_at: None,
+    };
+    if !dir.insert_user(&user).await? {
+        return Err(AdminError::UserExists);
+    }
+    let mut mirror_error = None;
+    if counts_for_domain(user.confirmed, user.impersonation) {
+        mirror_error = refresh_domains_mirror(store, dir, company).await.err();
+    }
+    Ok(Created { user, mirror_error })
+}
+
+/// A user as the support API shows it.
+pub fn user_json(u: &User) -> Json {
+    obj([
+        ("company", (&u.company).into()),
+        ("email", (&u.email).into()),
+        ("workspace", u.workspace.as_ref().into()),
+        ("permission_set", u.permission_set.as_ref().into()),
+        ("confirmed", u.confirmed.into()),
+        ("impersonation", u.impersonation.into()),
+        ("created_via", (&u.created_via).into()),
+        ("created_at", (&u.created_at).into()),
+        ("last_login_at", u.last_login_at.as_ref().into()),
+    ])
+}

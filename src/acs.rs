@@ -1,0 +1,211 @@
+//! The sign-in endpoints: `POST /saml/{company}/acs` (parse the form, call [`jit::flow::acs`]
+//! with KV and D1 behind its ports, answer 303 with the session cookie or a refusal) and the SP
+//! metadata.
+
+use jit::flow::{acs, AcsRequest};
+use jit::json::obj;
+use jit::ports::SettingsStore;
+use jit::usecases::company::refresh_domains_mirror;
+use jit::{Code, Refusal};
+use worker::{console_error, console_log, Env, Request, Response};
+
+use crate::admin::log_mirror_error;
+use crate::d1::D1Directory;
+use crate::kv::KvSettings;
+use crate::platform::{
+    endpoints, new_reference, now, public_origin, random_seed, secret, session_secret,
+};
+use crate::respond::{harden, header, log_line, read_body, refusal_response};
+use crate::routes::RouteContext;
+use crate::web;
+
+/// `POST /saml/{company}/acs`: the HTTP-POST binding's Assertion Consumer Service.
+pub async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
+    let json = web::wants_json(header(&req, "Accept").as_deref());
+    let reference = new_reference();
+    let refuse = |r: Refusal| {
+        console_log!(
+            "{}",
+            log_line(r.code.as_str(), &reference, &company, &r.detail)
+        );
+        refusal_response(&r, &reference, lang, json)
+    };
+    if !jit::settings::is_identifier(&company) {
+        return refuse(Refusal::new(Code::CompanyUnknown, "malformed company id"));
+    }
+    if !web::is_form_content_type(header(&req, "Content-Type").as_deref()) {
+        return refuse(Refusal::new(
+            Code::ContentTypeUnsupported,
+            "expected application/x-www-form-urlencoded",
+        ));
+    }
+    let form = match read_body(&mut req, web::MAX_FORM_BYTES)
+        .await
+        .and_then(|b| web::parse_form(&b))
+    {
+        Ok(f) => f,
+        Err(r) => return refuse(r),
+    };
+    let fields = web::single(&form, "SAMLResponse", true)
+        .and_then(|s| Ok((s, web::single(&form, "RelayState", false)?)));
+    let (saml_response, relay_state) = match fields {
+        Ok((Some(s), rs)) => (s, rs),
+        Ok((None, _)) => {
+            return refuse(Refusal::new(
+                Code::FormFieldMissing,
+                "SAMLResponse is missing",
+            ))
+        }
+        Err(r) => return refuse(r),
+    };
+    let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
+        (Ok(kv), Ok(db)) => (kv, db),
+        _ => {
+            return refuse(Refusal::new(
+                Code::BindingMissing,
+                "SETTINGS or DB binding missing",
+            ))
+        }
+    };
+    let sp_keys = match sp_keys(&ctx.env, &company) {
+        Ok(k) => k,
+        Err(d) => return refuse(Refusal::new(Code::SpKeysInvalid, d)),
+    };
+    // Decryption is never unblinded: without randomness (never seen on Workers), refuse.
+    let blinding = random_seed();
+    if blinding.is_none() && !sp_keys.is_empty() {
+        return refuse(Refusal::new(
+            Code::RandomUnavailable,
+            "no CSPRNG for RSA blinding",
+        ));
+    }
+    let secret = session_secret(&ctx.env);
+    let origin = public_origin(&ctx.env);
+    let sp = endpoints(&ctx.env, &company);
+    let request = AcsRequest {
+        company: &company,
+        saml_response: saml_response.as_bytes(),
+        relay_state,
+        now: now(),
+        sp_entity_id: &sp.entity_id,
+        acs_url: &sp.acs_url,
+        reference: &reference,
+        session_secret: secret.as_bytes(),
+        sp_keys: &sp_keys,
+        blinding,
+    };
+    let dir = D1Directory::with_request_secret(db, secret.as_bytes());
+    let kv = KvSettings::new(kv);
+    match acs(&request, &kv, &dir).await {
+        Ok(done) => {
+            let event = if done.created {
+                "provisioned"
+            } else {
+                "signed_in"
+            };
+            let line = obj([
+                ("event", event.into()),
+                ("reference", (&reference).into()),
+                ("company", (&company).into()),
+                ("assertion_id", (&done.assertion_id).into()),
+            ]);
+            console_log!("{}", line.dump());
+            if done.created {
+                if let Err(e) = refresh_domains_mirror(&kv, &dir, &company).await {
+                    log_mirror_error(&company, &e);
+                }
+            }
+            let mut resp = Response::empty()?.with_status(303);
+            resp.headers_mut().set("Location", &done.redirect)?;
+            resp.headers_mut().set(
+                "Set-Cookie",
+                &web::session_cookie(&done.session, !web::is_loopback_origin(&origin)),
+            )?;
+            harden(resp)
+        }
+        Err(r) => refuse(r),
+    }
+}
+
+/// `GET /saml/{company}/metadata`: this SP's metadata for the IdP administrator.
+pub async fn metadata_route(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let company = ctx.param("company").cloned().unwrap_or_default();
+    let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
+    let reference = new_reference();
+    let settings = match ctx.env.kv("SETTINGS") {
+        Ok(kv) if jit::settings::is_identifier(&company) => {
+            KvSettings::new(kv).company(&company).await
+        }
+        _ => Ok(None),
+    };
+    let settings = match settings {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return refusal_response(
+                &Refusal::new(Code::CompanyUnknown, ""),
+                &reference,
+                lang,
+                false,
+            )
+        }
+        Err(e) => {
+            let r = Refusal::new(Code::SettingsInvalid, format!("{e:?}"));
+            console_error!(
+                "{}",
+                log_line(r.code.as_str(), &reference, &company, &r.detail)
+            );
+            return refusal_response(&r, &reference, lang, false);
+        }
+    };
+    let certs: Vec<String> = settings
+        .saml
+        .sp_certificates
+        .iter()
+        .map(|p| web::pem_body(p))
+        .collect();
+    let sp = endpoints(&ctx.env, &company);
+    let xml = web::sp_metadata(&sp.entity_id, &sp.acs_url, &certs);
+    let mut resp = Response::ok(xml)?;
+    resp.headers_mut().set(
+        "Content-Type",
+        "application/samlmetadata+xml; charset=utf-8",
+    )?;
+    resp.headers_mut()
+        .set("Cache-Control", "public, max-age=300")?;
+    harden(resp)
+}
+
+/// (company, SHA-256 of the `SP_KEYS` secret, that company's parsed keys).
+type SpKeyCache = Vec<(String, [u8; 32], Vec<saml_verify::DecryptionKey>)>;
+
+thread_local! {
+    /// Parsed SP keys per company, with the SHA-256 of the secret they came from: parsing RSA
+    /// private keys on every request would cost more than verifying.
+    static SP_KEY_CACHE: std::cell::RefCell<SpKeyCache> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The company's SP decryption keys from the `SP_KEYS` secret (none when it is not set).
+fn sp_keys(env: &Env, company: &str) -> Result<Vec<saml_verify::DecryptionKey>, String> {
+    use sha2::{Digest, Sha256};
+    let secret = secret(env, "SP_KEYS");
+    let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+    let cached = SP_KEY_CACHE.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(co, d, _)| co == company && *d == digest)
+            .map(|(_, _, k)| k.clone())
+    });
+    if let Some(keys) = cached {
+        return Ok(keys);
+    }
+    let keys = web::sp_keys_from_secret(&secret, company)?;
+    SP_KEY_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        c.retain(|(co, _, _)| co != company);
+        c.push((company.to_owned(), digest, keys.clone()));
+    });
+    Ok(keys)
+}
