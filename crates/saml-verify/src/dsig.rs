@@ -2,10 +2,7 @@
 //! 1.1): one SignedInfo, one Reference to the signature's parent by its `ID`, the transforms
 //! enveloped-signature then exclusive c14n, RSA PKCS#1 v1.5 with SHA-2 (SHA-1 only if allowed).
 
-use rsa::Pkcs1v15Sign;
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384, Sha512};
-
+use crate::alg::HashAlg;
 use crate::input::base64_text;
 use crate::keys::{TrustedKey, MIN_RSA_BITS};
 use crate::ns::{DSIG, EXC_C14N};
@@ -20,67 +17,6 @@ const MAX_INCLUSIVE_PREFIXES: usize = 32;
 const MAX_SIGNED_INFO_BYTES: usize = 64 * 1024;
 
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
-
-/// Hash functions allowed in SignatureMethod and DigestMethod.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HashAlg {
-    Sha1,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl HashAlg {
-    /// XML-DSig §6.2 / RFC 6931 §2.1 digest method URIs.
-    fn from_digest_uri(uri: &str) -> Option<Self> {
-        Some(match uri {
-            "http://www.w3.org/2000/09/xmldsig#sha1" => HashAlg::Sha1,
-            "http://www.w3.org/2001/04/xmlenc#sha256" => HashAlg::Sha256,
-            "http://www.w3.org/2001/04/xmldsig-more#sha384" => HashAlg::Sha384,
-            "http://www.w3.org/2001/04/xmlenc#sha512" => HashAlg::Sha512,
-            _ => return None,
-        })
-    }
-
-    /// XML-DSig §6.4.2 / RFC 6931 §2.3 RSA PKCS#1 v1.5 signature method URIs.
-    fn from_rsa_signature_uri(uri: &str) -> Option<Self> {
-        Some(match uri {
-            "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => HashAlg::Sha1,
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => HashAlg::Sha256,
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => HashAlg::Sha384,
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => HashAlg::Sha512,
-            _ => return None,
-        })
-    }
-
-    fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            HashAlg::Sha1 => Sha1::digest(data).to_vec(),
-            HashAlg::Sha256 => Sha256::digest(data).to_vec(),
-            HashAlg::Sha384 => Sha384::digest(data).to_vec(),
-            HashAlg::Sha512 => Sha512::digest(data).to_vec(),
-        }
-    }
-
-    /// Length in bytes of this hash's digest (FIPS 180-4 §1).
-    pub(crate) const fn digest_len(self) -> usize {
-        match self {
-            HashAlg::Sha1 => 20,
-            HashAlg::Sha256 => 32,
-            HashAlg::Sha384 => 48,
-            HashAlg::Sha512 => 64,
-        }
-    }
-
-    pub(crate) fn pkcs1v15(self) -> Pkcs1v15Sign {
-        match self {
-            HashAlg::Sha1 => Pkcs1v15Sign::new::<Sha1>(),
-            HashAlg::Sha256 => Pkcs1v15Sign::new::<Sha256>(),
-            HashAlg::Sha384 => Pkcs1v15Sign::new::<Sha384>(),
-            HashAlg::Sha512 => Pkcs1v15Sign::new::<Sha512>(),
-        }
-    }
-}
 
 /// A ds:Signature whose structure was checked, ready to verify.
 #[derive(Debug)]

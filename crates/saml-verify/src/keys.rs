@@ -53,7 +53,7 @@ impl TrustedKey {
     }
 
     /// RSASSA-PKCS1-v1_5 verification of `sig` over `hashed` (RFC 8017 §8.2.2).
-    pub(crate) fn verify(&self, alg: crate::dsig::HashAlg, hashed: &[u8], sig: &[u8]) -> bool {
+    pub(crate) fn verify(&self, alg: crate::alg::HashAlg, hashed: &[u8], sig: &[u8]) -> bool {
         crate::rsa_verify::verify_with(&self.key, self.mont.as_ref(), alg, hashed, sig)
     }
 

@@ -13,6 +13,7 @@
 //!   skew, bearer Recipient and NotOnOrAfter, InResponseTo, AuthnStatement.
 #![forbid(unsafe_code)]
 
+mod alg;
 mod assertion;
 mod blinding;
 mod conditions;

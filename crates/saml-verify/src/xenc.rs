@@ -17,6 +17,7 @@ use rsa::{Oaep, RsaPrivateKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
+use crate::alg::HashAlg;
 use crate::input::base64_text;
 use crate::ns::DSIG;
 use crate::xml::{Document, Element, NodeId};
@@ -74,51 +75,33 @@ fn cipher(uri: &str) -> Option<Cipher> {
     })
 }
 
-/// An OAEP digest or MGF1 hash.
-#[derive(Clone, Copy)]
-enum Hash {
-    Sha1,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-fn digest_uri(uri: &str) -> Option<Hash> {
+/// XML Enc 1.1 §5.5.2 MGF1 method URIs.
+fn mgf_uri(uri: &str) -> Option<HashAlg> {
     Some(match uri {
-        "http://www.w3.org/2000/09/xmldsig#sha1" => Hash::Sha1,
-        "http://www.w3.org/2001/04/xmlenc#sha256" => Hash::Sha256,
-        "http://www.w3.org/2001/04/xmldsig-more#sha384" => Hash::Sha384,
-        "http://www.w3.org/2001/04/xmlenc#sha512" => Hash::Sha512,
+        "http://www.w3.org/2009/xmlenc11#mgf1sha1" => HashAlg::Sha1,
+        "http://www.w3.org/2009/xmlenc11#mgf1sha256" => HashAlg::Sha256,
+        "http://www.w3.org/2009/xmlenc11#mgf1sha384" => HashAlg::Sha384,
+        "http://www.w3.org/2009/xmlenc11#mgf1sha512" => HashAlg::Sha512,
         _ => return None,
     })
 }
 
-fn mgf_uri(uri: &str) -> Option<Hash> {
-    Some(match uri {
-        "http://www.w3.org/2009/xmlenc11#mgf1sha1" => Hash::Sha1,
-        "http://www.w3.org/2009/xmlenc11#mgf1sha256" => Hash::Sha256,
-        "http://www.w3.org/2009/xmlenc11#mgf1sha384" => Hash::Sha384,
-        "http://www.w3.org/2009/xmlenc11#mgf1sha512" => Hash::Sha512,
-        _ => return None,
-    })
-}
-
-fn oaep(digest: Hash, mgf: Hash) -> Oaep {
+fn oaep(digest: HashAlg, mgf: HashAlg) -> Oaep {
     macro_rules! with_mgf {
         ($d:ty) => {
             match mgf {
-                Hash::Sha1 => Oaep::new_with_mgf_hash::<$d, Sha1>(),
-                Hash::Sha256 => Oaep::new_with_mgf_hash::<$d, Sha256>(),
-                Hash::Sha384 => Oaep::new_with_mgf_hash::<$d, Sha384>(),
-                Hash::Sha512 => Oaep::new_with_mgf_hash::<$d, Sha512>(),
+                HashAlg::Sha1 => Oaep::new_with_mgf_hash::<$d, Sha1>(),
+                HashAlg::Sha256 => Oaep::new_with_mgf_hash::<$d, Sha256>(),
+                HashAlg::Sha384 => Oaep::new_with_mgf_hash::<$d, Sha384>(),
+                HashAlg::Sha512 => Oaep::new_with_mgf_hash::<$d, Sha512>(),
             }
         };
     }
     match digest {
-        Hash::Sha1 => with_mgf!(Sha1),
-        Hash::Sha256 => with_mgf!(Sha256),
-        Hash::Sha384 => with_mgf!(Sha384),
-        Hash::Sha512 => with_mgf!(Sha512),
+        HashAlg::Sha1 => with_mgf!(Sha1),
+        HashAlg::Sha256 => with_mgf!(Sha256),
+        HashAlg::Sha384 => with_mgf!(Sha384),
+        HashAlg::Sha512 => with_mgf!(Sha512),
     }
 }
 
@@ -134,23 +117,23 @@ fn algorithm<'d>(doc: &'d Document<'_>, id: NodeId) -> Option<(NodeId, &'d str)>
 }
 
 /// A key-transport method (XML Enc 1.1 §5.5.2): OAEP digest and MGF hash.
-fn key_transport(doc: &Document, ek: NodeId) -> Result<(Hash, Hash), Error> {
+fn key_transport(doc: &Document, ek: NodeId) -> Result<(HashAlg, HashAlg), Error> {
     let (m, uri) = algorithm(doc, ek).ok_or(Error::DecryptionFailed)?;
     let digest = match doc
         .first_child(m, DSIG, "DigestMethod")
         .and_then(|d| doc.element(d)?.attr("Algorithm"))
     {
-        None => Hash::Sha1,
-        Some(d) => digest_uri(d).ok_or_else(|| unsupported(d))?,
+        None => HashAlg::Sha1,
+        Some(d) => HashAlg::from_digest_uri(d).ok_or_else(|| unsupported(d))?,
     };
     match uri {
-        "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p" => Ok((digest, Hash::Sha1)),
+        "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p" => Ok((digest, HashAlg::Sha1)),
         "http://www.w3.org/2009/xmlenc11#rsa-oaep" => {
             let mgf = match doc
                 .first_child(m, XENC11, "MGF")
                 .and_then(|d| doc.element(d)?.attr("Algorithm"))
             {
-                None => Hash::Sha1,
+                None => HashAlg::Sha1,
                 Some(g) => mgf_uri(g).ok_or_else(|| unsupported(g))?,
             };
             Ok((digest, mgf))

@@ -17,7 +17,7 @@ mod tests;
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, RsaPublicKey};
 
-use crate::dsig::HashAlg;
+use crate::alg::HashAlg;
 pub(crate) use limb::{Limb, Native};
 
 /// A public key prepared for Montgomery arithmetic on limbs of type `L`.
@@ -213,24 +213,7 @@ fn sub_in_place<L: Limb>(a: &mut [L], b: &[L]) {
 
 /// EM = 0x00 ‖ 0x01 ‖ PS (0xFF…, at least 8) ‖ 0x00 ‖ DigestInfo (RFC 8017 §9.2, note 1).
 fn emsa_pkcs1_v15(alg: HashAlg, hashed: &[u8], k: usize) -> Option<Vec<u8>> {
-    let prefix: &[u8] = match alg {
-        HashAlg::Sha1 => &[
-            0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
-            0x14,
-        ],
-        HashAlg::Sha256 => &[
-            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x01, 0x05, 0x00, 0x04, 0x20,
-        ],
-        HashAlg::Sha384 => &[
-            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x02, 0x05, 0x00, 0x04, 0x30,
-        ],
-        HashAlg::Sha512 => &[
-            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x03, 0x05, 0x00, 0x04, 0x40,
-        ],
-    };
+    let prefix = alg.digest_info_prefix();
     // The digest must be the hash's own length (RFC 8017 §9.2 step 1 computes it; here it is
     // given, so a digest of another length is refused rather than encoded).
     if hashed.len() != alg.digest_len() {

@@ -6,7 +6,7 @@
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, RsaPublicKey};
 
-pub use crate::dsig::HashAlg;
+pub use crate::alg::HashAlg;
 
 use super::{verify_with, MontKey};
 
