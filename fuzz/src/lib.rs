@@ -307,18 +307,16 @@ const LOCALS: &[&str] = &[
     "id",
     "Reference",
 ];
-/// As written inside a quoted attribute value (escapes included).
+/// As written inside a quoted attribute value. The parser refuses a namespace URI with a
+/// reference or white space (it is used as written, never normalized), so none has one here.
 const URIS: &[&str] = &[
     "urn:a",
     "urn:b",
     "http://www.w3.org/2000/09/xmldsig#",
     "urn:oasis:names:tc:SAML:2.0:assertion",
     "urn:oasis:names:tc:SAML:2.0:protocol",
-    "urn:x&amp;y",
-    "urn:tab&#x9;lf&#xA;",
-    "urn:q&quot;&lt;>",
+    "urn:x>y",
     "urn:\u{e9}\u{65e5}",
-    "urn:sp ace",
 ];
 /// Text pieces, as written in content (escapes, references, raw specials allowed in content).
 const TEXT: &[&str] = &[

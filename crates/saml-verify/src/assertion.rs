@@ -120,6 +120,7 @@ pub(crate) fn assertion_fields(doc: &Document, a: NodeId) -> Result<AssertionFie
     };
     let subject = doc.first_child(a, SAML, "Subject");
     if let Some(subject) = subject {
+        crate::schema::check_subject(doc, subject)?;
         if let Some(n) = doc.first_child(subject, SAML, "NameID") {
             // Text only: `a@<b>x</b>y.com` reads as one address here and another elsewhere.
             if doc.child_elements(n).next().is_some() {

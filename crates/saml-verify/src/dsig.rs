@@ -65,8 +65,12 @@ fn algorithm<'e>(e: &'e Element<'_>) -> Result<&'e str, Error> {
 /// Read the PrefixList of an `ec:InclusiveNamespaces` child (Exc-C14N §3), if any; any other
 /// child of a c14n method or transform is refused.
 fn inclusive_prefixes(doc: &Document, id: NodeId) -> Result<Vec<String>, Error> {
-    let mut prefixes = Vec::new();
-    for (_, e) in elements(doc, id)? {
+    let mut prefixes: Vec<String> = Vec::new();
+    let children = elements(doc, id)?;
+    if children.len() > 1 {
+        return Err(Error::sig_malformed("more than one InclusiveNamespaces"));
+    }
+    for (_, e) in children {
         if !e.is(EXC_C14N, "InclusiveNamespaces") {
             return Err(Error::TransformForbidden {
                 algorithm: format!("{EXC_C14N} with {}", e.local),
@@ -74,15 +78,18 @@ fn inclusive_prefixes(doc: &Document, id: NodeId) -> Result<Vec<String>, Error> 
         }
         let list = e.attr("PrefixList").unwrap_or("");
         for p in list.split_ascii_whitespace() {
-            if !prefixes.iter().any(|q| q == p) {
-                prefixes.push(p.to_owned());
+            if prefixes.iter().any(|q| q == p) {
+                continue;
             }
-        }
-        // c14n walks the list at every element: keep it small (real IdPs list one or two).
-        if prefixes.len() > MAX_INCLUSIVE_PREFIXES {
-            return Err(Error::sig_malformed(
-                "InclusiveNamespaces PrefixList is too long",
-            ));
+            // c14n walks the list at every element: keep it small (real IdPs list one or
+            // two), and stop at the first prefix past the limit so that a long list costs no
+            // more than reading it once.
+            if prefixes.len() == MAX_INCLUSIVE_PREFIXES {
+                return Err(Error::sig_malformed(
+                    "InclusiveNamespaces PrefixList is too long",
+                ));
+            }
+            prefixes.push(p.to_owned());
         }
     }
     Ok(prefixes)

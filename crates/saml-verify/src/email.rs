@@ -33,12 +33,13 @@ pub enum EmailSource {
 pub type Picked = Option<(String, EmailSource)>;
 
 /// Who the assertion is for (issue #11, finding 2; SAML core §8.3):
-/// 1. a NameID whose Format is emailAddress is the email, and an email attribute that names
-///    another address (compared without regard to case) refuses the response
+/// 1. a NameID whose Format is emailAddress is the email, and any value of any configured email
+///    attribute that is another address (compared without regard to case) refuses the response
 ///    ([`Error::EmailMismatch`](crate::Error::EmailMismatch));
-/// 2. otherwise the first configured attribute that carries an address decides;
+/// 2. otherwise the first address among the values of the configured attributes, in their
+///    configured order, decides;
 /// 3. a NameID of Format unspecified (or with no Format) that is an address serves only when
-///    no configured attribute carries an address;
+///    none of the configured attributes is present at all;
 /// 4. any other NameID (persistent, transient, entity, Kerberos…) is never an email, whatever
 ///    it looks like: at some IdPs users choose it.
 pub fn pick(
@@ -47,26 +48,33 @@ pub fn pick(
     attributes: &BTreeMap<String, Vec<String>>,
     attribute_names: &[String],
 ) -> Result<Picked, crate::Error> {
-    let from_attribute = attribute_names.iter().find_map(|n| {
-        let v = attributes.get(n)?.first()?;
-        looks_like_email(v).then(|| (v.clone(), EmailSource::Attribute(n.clone())))
-    });
+    let configured = || {
+        attribute_names
+            .iter()
+            .filter_map(|n| attributes.get(n).map(|values| (n, values)))
+    };
+    let addresses = || {
+        configured().flat_map(|(n, values)| {
+            values
+                .iter()
+                .filter(|v| looks_like_email(v))
+                .map(move |v| (n, v))
+        })
+    };
     let format = name_id_format.unwrap_or(UNSPECIFIED_NAME_ID_FORMAT);
     let name_id_is_address = looks_like_email(name_id);
     if format == EMAIL_NAME_ID_FORMAT && name_id_is_address {
-        if let Some((other, EmailSource::Attribute(attribute))) = &from_attribute {
-            if !other.eq_ignore_ascii_case(name_id) {
-                return Err(crate::Error::EmailMismatch {
-                    attribute: attribute.clone(),
-                });
-            }
+        if let Some((attribute, _)) = addresses().find(|(_, v)| !v.eq_ignore_ascii_case(name_id)) {
+            return Err(crate::Error::EmailMismatch {
+                attribute: attribute.clone(),
+            });
         }
         return Ok(Some((name_id.to_owned(), EmailSource::NameIdEmailAddress)));
     }
-    if from_attribute.is_some() {
-        return Ok(from_attribute);
+    if let Some((attribute, v)) = addresses().next() {
+        return Ok(Some((v.clone(), EmailSource::Attribute(attribute.clone()))));
     }
-    if format == UNSPECIFIED_NAME_ID_FORMAT && name_id_is_address {
+    if format == UNSPECIFIED_NAME_ID_FORMAT && name_id_is_address && configured().next().is_none() {
         return Ok(Some((name_id.to_owned(), EmailSource::NameIdUnspecified)));
     }
     Ok(None)
@@ -126,13 +134,6 @@ mod tests {
         DEFAULT_EMAIL_ATTRIBUTES
             .iter()
             .map(|s| s.to_string())
-            .collect()
-    }
-
-    fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<String>> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
             .collect()
     }
 
@@ -214,12 +215,9 @@ mod tests {
                 vec![],
                 Ok(Some(("n@x.com", NameIdUnspecified))),
             ),
-            (
-                "n@x.com",
-                None,
-                vec![("email", "not-an-address")],
-                Ok(Some(("n@x.com", NameIdUnspecified))),
-            ),
+            ("n@x.com", None, vec![("email", "not-an-address")], Ok(None)),
+            // ... "present" means present: a non-address value keeps the NameID out too.
+            ("n@x.com", None, vec![("mail", "")], Ok(None)),
             ("_opaque", None, vec![], Ok(None)),
             // Attribute order is the configured order, not the document's.
             (
@@ -234,9 +232,38 @@ mod tests {
                 vec![("mail", "m@x.com"), ("email", "nope")],
                 Ok(Some(("m@x.com", at("mail")))),
             ),
+            // Several values: every one counts (a repeated pair is a second value).
+            (
+                "ceo@x.com",
+                Some(EMAIL_NAME_ID_FORMAT),
+                vec![("email", "x"), ("email", "intern@x.com")],
+                Err("email"),
+            ),
+            (
+                "ceo@x.com",
+                Some(EMAIL_NAME_ID_FORMAT),
+                vec![("email", "ceo@x.com"), ("mail", "intern@x.com")],
+                Err("mail"),
+            ),
+            (
+                "_o",
+                None,
+                vec![("email", ""), ("email", "e@x.com")],
+                Ok(Some(("e@x.com", at("email")))),
+            ),
+            (
+                "ceo@x.com",
+                None,
+                vec![("email", ""), ("email", "intern@x.com")],
+                Ok(Some(("intern@x.com", at("email")))),
+            ),
         ];
         for (name_id, format, pairs, want) in cases {
-            let got = pick(name_id, format, &attrs(&pairs), &names());
+            let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (k, v) in &pairs {
+                map.entry(k.to_string()).or_default().push(v.to_string());
+            }
+            let got = pick(name_id, format, &map, &names());
             let want = want.map(|o| o.map(|(e, s)| (e.to_string(), s)));
             match (got, want) {
                 (Ok(g), Ok(w)) => assert_eq!(g, w, "{name_id} {format:?} {pairs:?}"),

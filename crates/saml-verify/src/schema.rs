@@ -57,6 +57,21 @@ const ASSERTION: &[Place] = &[
     ),
 ];
 
+/// SAML core §2.4.1 SubjectType: one identifier (or none), then SubjectConfirmation*. A second
+/// NameID is where one reader takes the first and another the last.
+const SUBJECT: &[Place] = &[
+    (
+        &[(SAML, "BaseID"), (SAML, "NameID"), (SAML, "EncryptedID")],
+        Optional,
+    ),
+    (&[(SAML, "SubjectConfirmation")], Many),
+];
+
+/// Check the children of the saml:Subject at `id`.
+pub(crate) fn check_subject(doc: &Document, id: NodeId) -> Result<(), Error> {
+    check(doc, id, "saml:Subject", SUBJECT)
+}
+
 /// Check the children of the samlp:Response at `id`.
 pub(crate) fn check_response(doc: &Document, id: NodeId) -> Result<(), Error> {
     check(doc, id, "samlp:Response", RESPONSE)
@@ -172,6 +187,36 @@ mod tests {
                 matches!(response(c), Err(Error::SchemaViolation { .. })),
                 "{c}: {:?}",
                 response(c)
+            );
+        }
+    }
+
+    #[test]
+    fn subject_children_follow_the_schema() {
+        let subject = |c: &str| {
+            let xml = format!("<saml:Subject {HEAD}>{c}</saml:Subject>");
+            let d = parse(xml.as_bytes(), Limits::default()).unwrap();
+            check_subject(&d, d.root())
+        };
+        for c in [
+            "",
+            "<saml:NameID/>",
+            "<saml:NameID/><saml:SubjectConfirmation/><saml:SubjectConfirmation/>",
+            "<saml:SubjectConfirmation/>",
+            "<saml:EncryptedID/><saml:SubjectConfirmation/>",
+        ] {
+            assert_eq!(subject(c), Ok(()), "{c}");
+        }
+        for c in [
+            "<saml:NameID/><saml:NameID/>",
+            "<saml:EncryptedID/><saml:NameID/>",
+            "<saml:SubjectConfirmation/><saml:NameID/>",
+            "<saml:NameID/><saml:Foo/>",
+            "<s1:NameIdentifier/>",
+        ] {
+            assert!(
+                matches!(subject(c), Err(Error::SchemaViolation { .. })),
+                "{c}"
             );
         }
     }

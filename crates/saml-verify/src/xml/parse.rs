@@ -270,11 +270,6 @@ impl<'a> Parser<'a> {
             } else {
                 self.resolve(aprefix)?
             };
-            if attrs.iter().any(|a| a.ns == ans && a.local == alocal) {
-                return Err(Error::DuplicateAttribute {
-                    name: qname.to_owned(),
-                });
-            }
             if ans.is_empty() && alocal == "ID" && !self.ids.insert(value.clone()) {
                 return Err(Error::DuplicateId {
                     id: value.into_owned(),
@@ -287,6 +282,7 @@ impl<'a> Parser<'a> {
                 value,
             });
         }
+        duplicate_attribute(&attrs)?;
         let id = self.push(NodeKind::Element(Element {
             prefix,
             local,
@@ -346,8 +342,11 @@ fn read_attributes(content: &str, name_len: usize, max: usize) -> Result<Split<'
         if decls.len() + attrs.len() >= max {
             return Err(Error::malformed("too many attributes"));
         }
-        let value = normalize_attr_value(borrowed(a.value)?)?;
         let key = a.key.into_inner();
+        if key == "xmlns" || key.starts_with("xmlns:") {
+            check_namespace_uri(borrowed(a.value.clone())?)?;
+        }
+        let value = normalize_attr_value(borrowed(a.value)?)?;
         if key == "xmlns" {
             decls.push(("", value));
         } else if let Some(p) = key.strip_prefix("xmlns:") {
@@ -366,6 +365,43 @@ fn read_attributes(content: &str, name_len: usize, max: usize) -> Result<Split<'
         }
     }
     Ok((decls, attrs))
+}
+
+/// Longest namespace URI accepted, in bytes. Real ones are under 100 (SAML's is 37).
+pub const MAX_NAMESPACE_URI_BYTES: usize = 512;
+
+/// A namespace URI is used as written, never normalized: no reference (`&`) and no white space
+/// (neither belongs in a URI reference, RFC 3986 §2), and at most [`MAX_NAMESPACE_URI_BYTES`].
+/// Every element and attribute then borrows its resolved namespace from the input, so resolving
+/// costs no copy, and comparing two of them is bounded.
+fn check_namespace_uri(raw: &str) -> Result<(), Error> {
+    if raw.len() > MAX_NAMESPACE_URI_BYTES {
+        return Err(Error::malformed(format!(
+            "a namespace URI is longer than {MAX_NAMESPACE_URI_BYTES} bytes"
+        )));
+    }
+    if raw.bytes().any(|b| b == b'&' || is_xml_space(b)) {
+        return Err(Error::malformed(
+            "a namespace URI holds a reference or white space",
+        ));
+    }
+    Ok(())
+}
+
+/// Namespaces in XML §6.3: no two attributes with the same local name and namespace. Sorted,
+/// so the check is O(n log n) comparisons of bounded names however many attributes there are.
+fn duplicate_attribute(attrs: &[Attribute<'_>]) -> Result<(), Error> {
+    if attrs.len() < 2 {
+        return Ok(());
+    }
+    let mut names: Vec<(&str, &str)> = attrs.iter().map(|a| (a.local, &*a.ns)).collect();
+    names.sort_unstable();
+    match names.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(Error::DuplicateAttribute {
+            name: format!("{{{}}}{}", w[0].1, w[0].0),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Split a QName (Namespaces in XML §4) into prefix and local part, both NCNames.
