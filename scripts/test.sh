@@ -14,7 +14,7 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --all-features --release -- -D warnings
 echo "== wasm32 build of the verification core"
-cargo build --release -p saml-verify -p jit --target wasm32-unknown-unknown
+cargo build --release -p saml-verify -p jit -p web --target wasm32-unknown-unknown
 echo "== cargo test"
 cargo test --workspace --all-features --release
 echo "== worker bundle (wrangler deploy --dry-run)"

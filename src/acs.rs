@@ -17,7 +17,6 @@ use crate::platform::{
 };
 use crate::respond::{harden, header, log_line, read_body, refusal_response};
 use crate::routes::RouteContext;
-use crate::web;
 
 /// `POST /saml/{company}/acs`: the HTTP-POST binding's Assertion Consumer Service.
 pub async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
