@@ -2,7 +2,7 @@
 //! with KV and D1 behind its ports, answer 303 with the session cookie or a refusal) and the SP
 //! metadata.
 
-use jit::flow::{acs, AcsRequest};
+use jit::flow::{acs, AcsRequest, SignedIn};
 use jit::json::obj;
 use jit::ports::SettingsStore;
 use jit::usecases::company::refresh_domains_mirror;
@@ -17,116 +17,127 @@ use crate::platform::{
 };
 use crate::respond::{harden, header, log_line, read_body, refusal_response};
 use crate::routes::RouteContext;
-use crate::web;
 
-/// `POST /saml/{company}/acs`: the HTTP-POST binding's Assertion Consumer Service.
+/// `POST /saml/{company}/acs`: the HTTP-POST binding's Assertion Consumer Service (SAML
+/// bindings §3.5): read the form, call the flow, answer 303 with the session or a refusal.
 pub async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let company = ctx.param("company").cloned().unwrap_or_default();
     let lang = web::negotiate_lang(header(&req, "Accept-Language").as_deref());
     let json = web::wants_json(header(&req, "Accept").as_deref());
     let reference = new_reference();
     let refuse = |r: Refusal| {
-        console_log!(
-            "{}",
-            log_line(r.code.as_str(), &reference, &company, &r.detail)
-        );
+        let line = log_line(r.code.as_str(), &reference, &company, &r.detail);
+        console_log!("{line}");
         refusal_response(&r, &reference, lang, json)
     };
     if !jit::settings::is_identifier(&company) {
         return refuse(Refusal::new(Code::CompanyUnknown, "malformed company id"));
     }
-    if !web::is_form_content_type(header(&req, "Content-Type").as_deref()) {
-        return refuse(Refusal::new(
-            Code::ContentTypeUnsupported,
-            "expected application/x-www-form-urlencoded",
-        ));
-    }
-    let form = match read_body(&mut req, web::MAX_FORM_BYTES)
-        .await
-        .and_then(|b| web::parse_form(&b))
-    {
+    let (saml_response, relay_state) = match read_form(&mut req).await {
         Ok(f) => f,
         Err(r) => return refuse(r),
     };
-    let fields = web::single(&form, "SAMLResponse", true)
-        .and_then(|s| Ok((s, web::single(&form, "RelayState", false)?)));
-    let (saml_response, relay_state) = match fields {
-        Ok((Some(s), rs)) => (s, rs),
-        Ok((None, _)) => {
-            return refuse(Refusal::new(
-                Code::FormFieldMissing,
-                "SAMLResponse is missing",
-            ))
-        }
+    let secret = session_secret(&ctx.env);
+    let (kv, dir, keys) = match platform_for(&ctx.env, &company, &secret) {
+        Ok(p) => p,
         Err(r) => return refuse(r),
     };
-    let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
-        (Ok(kv), Ok(db)) => (kv, db),
-        _ => {
-            return refuse(Refusal::new(
-                Code::BindingMissing,
-                "SETTINGS or DB binding missing",
-            ))
-        }
-    };
-    let sp_keys = match sp_keys(&ctx.env, &company) {
-        Ok(k) => k,
-        Err(d) => return refuse(Refusal::new(Code::SpKeysInvalid, d)),
-    };
-    // Decryption is never unblinded: without randomness (never seen on Workers), refuse.
-    let blinding = random_seed();
-    if blinding.is_none() && !sp_keys.is_empty() {
-        return refuse(Refusal::new(
-            Code::RandomUnavailable,
-            "no CSPRNG for RSA blinding",
-        ));
-    }
-    let secret = session_secret(&ctx.env);
-    let origin = public_origin(&ctx.env);
     let sp = endpoints(&ctx.env, &company);
     let request = AcsRequest {
         company: &company,
         saml_response: saml_response.as_bytes(),
-        relay_state,
+        relay_state: relay_state.as_deref(),
         now: now(),
         sp_entity_id: &sp.entity_id,
         acs_url: &sp.acs_url,
         reference: &reference,
         session_secret: secret.as_bytes(),
-        sp_keys: &sp_keys,
-        blinding,
+        sp_keys: &keys.keys,
+        blinding: keys.blinding,
     };
-    let dir = D1Directory::with_request_secret(db, secret.as_bytes());
-    let kv = KvSettings::new(kv);
     match acs(&request, &kv, &dir).await {
         Ok(done) => {
-            let event = if done.created {
-                "provisioned"
-            } else {
-                "signed_in"
-            };
-            let line = obj([
-                ("event", event.into()),
-                ("reference", (&reference).into()),
-                ("company", (&company).into()),
-                ("assertion_id", (&done.assertion_id).into()),
-            ]);
-            console_log!("{}", line.dump());
+            log_sign_in(&done, &reference, &company);
             if done.created {
                 if let Err(e) = refresh_domains_mirror(&kv, &dir, &company).await {
                     log_mirror_error(&company, &e);
                 }
             }
-            let mut resp = Response::empty()?.with_status(303);
-            resp.headers_mut().set("Location", &done.redirect)?;
-            resp.headers_mut().set(
-                "Set-Cookie",
-                &web::session_cookie(&done.session, !web::is_loopback_origin(&origin)),
-            )?;
-            harden(resp)
+            signed_in(&done, &public_origin(&ctx.env))
         }
         Err(r) => refuse(r),
     }
+}
+
+/// The form's `SAMLResponse` (required) and `RelayState`, each at most once.
+async fn read_form(req: &mut Request) -> Result<(String, Option<String>), Refusal> {
+    if !web::is_form_content_type(header(req, "Content-Type").as_deref()) {
+        let detail = "expected application/x-www-form-urlencoded";
+        return Err(Refusal::new(Code::ContentTypeUnsupported, detail));
+    }
+    let form = web::parse_form(&read_body(req, web::MAX_FORM_BYTES).await?)?;
+    let saml_response = web::single(&form, "SAMLResponse", true)?;
+    let relay_state = web::single(&form, "RelayState", false)?.map(str::to_owned);
+    match saml_response {
+        Some(s) => Ok((s.to_owned(), relay_state)),
+        None => Err(Refusal::new(
+            Code::FormFieldMissing,
+            "SAMLResponse is missing",
+        )),
+    }
+}
+
+/// This company's SP decryption keys and the request's RSA blinding randomness.
+struct Keys {
+    keys: Vec<saml_verify::DecryptionKey>,
+    blinding: Option<saml_verify::BlindingSeed>,
+}
+
+/// The stores and keys the flow runs with, or why it cannot run.
+fn platform_for(
+    env: &Env,
+    company: &str,
+    secret: &str,
+) -> Result<(KvSettings, D1Directory, Keys), Refusal> {
+    let (Ok(kv), Ok(db)) = (env.kv("SETTINGS"), env.d1("DB")) else {
+        let detail = "SETTINGS or DB binding missing";
+        return Err(Refusal::new(Code::BindingMissing, detail));
+    };
+    let keys = sp_keys(env, company).map_err(|d| Refusal::new(Code::SpKeysInvalid, d))?;
+    // Decryption is never unblinded: without randomness (never seen on Workers), refuse.
+    let blinding = random_seed();
+    if blinding.is_none() && !keys.is_empty() {
+        let detail = "no CSPRNG for RSA blinding";
+        return Err(Refusal::new(Code::RandomUnavailable, detail));
+    }
+    let dir = D1Directory::with_request_secret(db, secret.as_bytes());
+    Ok((KvSettings::new(kv), dir, Keys { keys, blinding }))
+}
+
+/// One log line per sign-in.
+fn log_sign_in(done: &SignedIn, reference: &str, company: &str) {
+    let event = if done.created {
+        "provisioned"
+    } else {
+        "signed_in"
+    };
+    let line = obj([
+        ("event", event.into()),
+        ("reference", reference.into()),
+        ("company", company.into()),
+        ("assertion_id", (&done.assertion_id).into()),
+    ]);
+    console_log!("{}", line.dump());
+}
+
+/// 303 to where the flow says, with the session cookie (`Secure` unless on loopback).
+fn signed_in(done: &SignedIn, origin: &str) -> worker::Result<Response> {
+    let mut resp = Response::empty()?.with_status(303);
+    resp.headers_mut().set("Location", &done.redirect)?;
+    let secure = !web::is_loopback_origin(origin);
+    let cookie = web::session_cookie(&done.session, secure);
+    resp.headers_mut().set("Set-Cookie", &cookie)?;
+    harden(resp)
 }
 
 /// `GET /saml/{company}/metadata`: this SP's metadata for the IdP administrator.

@@ -18,7 +18,6 @@ use crate::kv::KvSettings;
 use crate::platform::{endpoints, now};
 use crate::respond::{error, field_error, log_line, read_body, reply, store_error};
 use crate::routes::RouteContext;
-use crate::web;
 
 /// Stores and caller of an authorized request on a well-formed company ID.
 pub(crate) struct Ctx {

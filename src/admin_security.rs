@@ -14,7 +14,6 @@ use crate::admin::{admin_error, open, with_endpoints};
 use crate::platform::{now, public_origin, secret_hex};
 use crate::respond::{error, field_error, harden, read_body, reply, store_error};
 use crate::routes::RouteContext;
-use crate::web;
 
 /// Fold IdP metadata (pasted, or fetched from its URL) into the change's IdP fields.
 pub async fn resolve_metadata(change: &mut SecurityChange, origin: &str) -> Result<(), FieldError> {

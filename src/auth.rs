@@ -11,7 +11,6 @@ use worker::{Env, Request};
 use crate::d1::D1Directory;
 use crate::platform::{now, secret, session_secret};
 use crate::respond::header;
-use crate::web;
 
 /// Why a caller is not let in.
 pub enum AuthError {

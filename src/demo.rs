@@ -8,11 +8,11 @@ use jit::{Code, Refusal};
 use worker::{Request, Response};
 
 use crate::d1::D1Directory;
-use crate::demo_sign::{cert_base64, load_key, signed_response, DemoAssertion};
 use crate::platform::{endpoints, new_reference, now, public_origin, secret, session_secret};
 use crate::respond::{harden, header, read_body, refusal_response};
 use crate::routes::RouteContext;
-use crate::web::{self, html_escape as esc, Lang};
+use web::demo_sign::{cert_base64, load_key, signed_response, DemoAssertion};
+use web::{html_escape as esc, Lang};
 
 const PEOPLE: [(&str, &str); 3] = [
     (

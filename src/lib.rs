@@ -11,15 +11,11 @@ mod d1;
 mod d1_js;
 #[cfg(feature = "demo")]
 mod demo;
-#[cfg(any(feature = "demo", test))]
-pub mod demo_sign;
 mod kv;
-mod page_text;
 mod pages;
 mod platform;
 mod respond;
 mod routes;
-pub mod web;
 
 use jit::json::obj;
 use jit::{Code, Refusal};

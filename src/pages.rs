@@ -14,12 +14,12 @@ use crate::admin::Ctx;
 use crate::auth;
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
-use crate::page_text::{security_body, t, SecurityView, Text};
 use crate::platform::{endpoints, now, session_secret};
 use crate::respond::{harden, header, read_body, refuse_page as refuse, see_other};
 use crate::routes::RouteContext;
-use crate::web::{self, html_escape as esc, Lang};
 use jit::Code;
+use web::page_text::{security_body, t, SecurityView, Text};
+use web::{html_escape as esc, Lang};
 
 /// A query parameter, read from the raw URL (parsing it with the `url` crate would bring its
 /// Unicode tables into the bundle).

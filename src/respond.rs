@@ -9,7 +9,7 @@ use jit::{Code, Refusal};
 use worker::{console_error, Request, Response};
 
 use crate::platform::new_reference;
-use crate::web::{self, Lang};
+use web::Lang;
 
 /// A request header's value.
 pub fn header(req: &Request, name: &str) -> Option<String> {

@@ -6,7 +6,7 @@ use worker::{Env, Request, Response};
 
 use crate::platform::new_reference;
 use crate::respond::{header, refusal_response};
-use crate::{acs, admin, admin_security, pages, web};
+use crate::{acs, admin, admin_security, pages};
 
 /// What a handler gets: the environment and the path parameters.
 pub(crate) struct RouteContext {

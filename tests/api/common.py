@@ -1,5 +1,6 @@
-"""Shared helpers of the admin/support API tests (test_roles.py): settings documents, sessions
-through the ACS, credentials, and a small HTML reader for the pages (no JavaScript involved)."""
+"""Shared helpers of the admin/support API tests (tests/api/test_*.py): settings documents,
+sessions through the ACS, credentials, and a small HTML reader for the pages (no JavaScript
+involved)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 
+import base  # noqa: E402
 import harness  # noqa: E402
 import fake_idp  # noqa: E402
 from common import new_company_id, settings_doc  # noqa: E402
@@ -29,13 +30,7 @@ IDP: fake_idp.FakeIdP | None = None
 
 def setUpModule():
     global W, IDP
-    IDP = fake_idp.FakeIdP().start()
-    W = harness.get_worker()
-
-
-def tearDownModule():
-    if IDP:
-        IDP.stop()
+    W, IDP = base.start()
 
 
 class DomainRuleTest(unittest.TestCase):

@@ -78,4 +78,6 @@ impl From<StoreError> for AdminError {
 }
 
 #[cfg(test)]
+mod scenario_tests;
+#[cfg(test)]
 mod tests;

@@ -14,9 +14,9 @@ use crate::memory::{MemoryDirectory, MemorySettings};
 use crate::ports::{AdminDirectory, SettingsStore};
 use crate::settings::CompanySettings;
 
-const NOW: Timestamp = Timestamp(1_767_225_600_000);
+pub(super) const NOW: Timestamp = Timestamp(1_767_225_600_000);
 
-fn doc(enabled: bool) -> CompanySettings {
+pub(super) fn doc(enabled: bool) -> CompanySettings {
     let json = format!(
         r#"{{"version":1,"display_name":"Acme","dashboard_url":"https://dash.example","saml":{{"idp_entity_id":"https://idp","idp_certificates":[]}},
         "provisioning":{{"enabled":{enabled},"default_workspace":"main","default_permission_set":"member"}},
@@ -27,7 +27,7 @@ fn doc(enabled: bool) -> CompanySettings {
 }
 
 /// Company `acme` put by Support, with the document `doc(enabled)`.
-fn world(enabled: bool) -> (MemorySettings, MemoryDirectory) {
+pub(super) fn world(enabled: bool) -> (MemorySettings, MemoryDirectory) {
     let (s, d) = (MemorySettings::default(), MemoryDirectory::default());
     block_on(put_settings(&s, &d, "acme", doc(enabled))).unwrap();
     (s, d)
@@ -325,80 +325,4 @@ fn metadata_sources_and_limits() {
         "idp_metadata_xml"
     );
     assert_eq!(c, SecurityChange::default(), "nothing set on failure");
-}
-
-/// The scenarios of `tests/api/domain_rule.json`, which `tests/api/test_domain_rule.py` runs
-/// against D1 through wrangler dev: the in-memory store must give the same answers.
-#[test]
-fn the_domain_rule_scenarios_shared_with_the_d1_test() {
-    use crate::json::{parse, Json};
-    use crate::json_path::FromJson;
-    use crate::policy::{decide, email_domain, Decision, Facts, PolicyRefusal};
-    use crate::ports::Directory;
-    let text = include_str!("../../../../tests/api/domain_rule.json");
-    let Ok(Json::Obj(scenarios)) = parse(text.as_bytes()) else {
-        panic!("domain_rule.json is not an object");
-    };
-    let get = |k: &str| {
-        scenarios
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v)
-            .unwrap()
-    };
-    let (s, d) = world(true);
-    let Json::Arr(users) = get("users") else {
-        panic!("users")
-    };
-    for u in users {
-        let nu = NewUser::from_json(u, "users").unwrap();
-        block_on(create_user(&s, &d, &doc(true), "acme", nu, NOW)).unwrap();
-    }
-    let want =
-        Vec::<String>::from_json(get("provisionable_domains"), "provisionable_domains").unwrap();
-    assert_eq!(
-        block_on(d.provisionable_domains("acme")).unwrap(),
-        want,
-        "live"
-    );
-    let mirror = block_on(s.company("acme"))
-        .unwrap()
-        .unwrap()
-        .provisionable_domains;
-    assert_eq!(mirror, want, "mirror");
-    let Json::Arr(logins) = get("first_logins") else {
-        panic!("first_logins")
-    };
-    let settings = doc(true);
-    for login in logins {
-        let Json::Obj(l) = login else { panic!("login") };
-        let field = |k: &str| l.iter().find(|(n, _)| n == k).map(|(_, v)| v).unwrap();
-        let email = String::from_json(field("email"), "email")
-            .unwrap()
-            .to_ascii_lowercase();
-        let refusal = match field("refusal") {
-            Json::Null => None,
-            v => Some(String::from_json(v, "refusal").unwrap()),
-        };
-        let domain = email_domain(&email).unwrap();
-        let facts =
-            block_on(d.company_facts("acme", &domain, Some("main"), Some("member"))).unwrap();
-        let decision = decide(&Facts {
-            email: Some(&email),
-            user_exists: false,
-            idp_initiated: true,
-            provisioning: &settings.provisioning,
-            exception_domains: &[],
-            domain_has_confirmed_user: facts.domain_has_confirmed_user,
-            default_workspace_exists: facts.workspace_exists,
-            default_permission_set_exists: facts.permission_set_exists,
-        });
-        match (decision, refusal.as_deref()) {
-            (Decision::Provision { .. }, None) => {}
-            (Decision::Refuse(r @ PolicyRefusal::DomainNotAllowed), Some(code)) => {
-                assert_eq!(r.code(), code, "{email}")
-            }
-            (got, want) => panic!("{email}: {got:?}, wanted {want:?}"),
-        }
-    }
 }

@@ -10,7 +10,7 @@ use saml_verify::xml::{parse, Limits};
 use saml_verify::Timestamp;
 use sha2::{Digest, Sha256};
 
-use crate::web::html_escape as esc;
+use crate::html_escape as esc;
 
 /// What to assert.
 pub struct DemoAssertion<'a> {
@@ -112,7 +112,7 @@ mod tests {
     /// What the demo IdP signs verifies with the independent-of-the-signer verifier path.
     #[test]
     fn demo_responses_verify() {
-        let root = env!("CARGO_MANIFEST_DIR");
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
         let key = load_key(&std::fs::read_to_string(format!("{root}/demo/dev-idp.key")).unwrap())
             .unwrap();
         let cert = std::fs::read_to_string(format!("{root}/demo/dev-idp.crt")).unwrap();

@@ -4,7 +4,7 @@
 use jit::endpoints::SpEndpoints;
 use jit::settings::CompanySettings;
 
-use crate::web::{html_escape as esc, Lang};
+use crate::{html_escape as esc, Lang};
 
 /// A UI string of the pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

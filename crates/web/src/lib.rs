@@ -1,5 +1,13 @@
-//! Pure HTTP helpers: form decoding, content negotiation, refusal pages, security headers, SP
-//! metadata. No `worker` calls here, so all of it is unit-tested natively.
+//! The worker's pure HTTP and HTML: form decoding (WHATWG URL §5.1), content negotiation
+//! (RFC 9110 §12.5), refusal pages, security headers, SP metadata, cookies; the admin and
+//! sign-in pages' texts in [`page_text`]. No `worker` and no I/O here, so all of it is
+//! unit-tested natively; `src/` (the worker adapter) calls it.
+#![forbid(unsafe_code)]
+
+#[cfg(any(feature = "demo", test))]
+#[cfg(feature = "demo")]
+pub mod demo_sign;
+pub mod page_text;
 
 use jit::json::Json;
 use jit::json_path::FromJson;
@@ -395,8 +403,11 @@ mod secret_tests {
         assert!(sp_keys_from_secret("not json", "acme")
             .unwrap_err()
             .contains("SP_KEYS"));
-        let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/dev-idp.key"))
-            .unwrap();
+        let pem = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../demo/dev-idp.key"
+        ))
+        .unwrap();
         let secret = jit::json::obj([("acme", vec![pem].into())]).dump();
         assert_eq!(sp_keys_from_secret(&secret, "acme").unwrap().len(), 1);
         assert!(
