@@ -31,15 +31,16 @@ use saml_verify::xml::{parse, Document, Limits};
 const PREFIXES: &[&str] = &["", "a", "b", "saml"];
 const LOCALS: &[&str] = &["r", "e", "Assertion", "x-y", "n.1", "_u", "lang"];
 /// Namespace URIs as written in a declaration (index 0, the empty URI, only for `xmlns=""`).
+/// None has a reference or white space: the parser refuses those in namespace URIs.
 const URIS: &[&str] = &[
     "",
     "urn:a",
     "urn:b",
     "http://www.w3.org/2000/09/xmldsig#",
-    "urn:x&amp;y&lt;z",
-    "urn:t&#x9;&#xA;&#xD;",
+    "urn:x>y",
+    "urn:t:1",
     "urn:\u{e9}\u{1F600}",
-    "urn:q&quot;'>",
+    "urn:q>",
 ];
 /// Attribute value pieces; "QUOTE" becomes the quote character not delimiting the value.
 const ATTR: &[&str] = &[

@@ -8,8 +8,10 @@
 use std::borrow::Cow;
 
 pub mod c14n;
+mod lexical;
 mod parse;
 
+pub use lexical::MAX_NAMESPACE_URI_BYTES;
 pub use parse::{parse, Limits};
 
 /// Index of a node in [`Document::nodes`].

@@ -11,6 +11,10 @@ use std::collections::{BTreeMap, HashSet};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::lexical::{
+    duplicate_attribute, is_ncname, normalize_newlines, read_attributes, resolve_reference,
+    split_qname,
+};
 use super::{is_xml_space, Attribute, Document, Element, Node, NodeId, NodeKind, XML_NS};
 use crate::Error;
 
@@ -117,7 +121,7 @@ fn within<'t>(input: &'t str, part: &str) -> Option<&'t str> {
 }
 
 /// The text of an event read from a `&str` reader: always borrowed from the input.
-fn borrowed(b: Cow<'_, str>) -> Result<&str, Error> {
+pub(super) fn borrowed(b: Cow<'_, str>) -> Result<&str, Error> {
     match b {
         Cow::Borrowed(b) => Ok(b),
         Cow::Owned(_) => Err(Error::malformed("unexpected owned event")),
@@ -319,200 +323,6 @@ impl<'a> Parser<'a> {
             None => Err(Error::malformed(format!("unbound prefix {prefix}"))),
         }
     }
-}
-
-/// Namespace declarations (prefix, URI; prefix empty for `xmlns=`) and ordinary attributes
-/// (qualified name as written, normalized value).
-type Split<'a> = (Vec<(&'a str, Cow<'a, str>)>, Vec<(&'a str, Cow<'a, str>)>);
-
-/// Split the attributes in a start tag's `content` (its name is the first `name_len` bytes)
-/// into namespace declarations and ordinary attributes.
-fn read_attributes(content: &str, name_len: usize, max: usize) -> Result<Split<'_>, Error> {
-    let mut decls = Vec::new();
-    let mut attrs = Vec::new();
-    let mut iter = quick_xml::events::attributes::Attributes::new(content, name_len);
-    iter.with_checks(true);
-    for a in iter {
-        let a = a.map_err(|e| match e {
-            quick_xml::events::attributes::AttrError::Duplicated(..) => Error::DuplicateAttribute {
-                name: "(repeated)".into(),
-            },
-            e => Error::malformed(e.to_string()),
-        })?;
-        if decls.len() + attrs.len() >= max {
-            return Err(Error::malformed("too many attributes"));
-        }
-        let key = a.key.into_inner();
-        if key == "xmlns" || key.starts_with("xmlns:") {
-            check_namespace_uri(borrowed(a.value.clone())?)?;
-        }
-        let value = normalize_attr_value(borrowed(a.value)?)?;
-        if key == "xmlns" {
-            decls.push(("", value));
-        } else if let Some(p) = key.strip_prefix("xmlns:") {
-            if !is_ncname(p) {
-                return Err(Error::malformed(format!("bad namespace prefix {p:?}")));
-            }
-            if value.is_empty() {
-                return Err(Error::malformed(format!("prefix {p} bound to empty URI")));
-            }
-            if p == "xmlns" || (p == "xml") != (value == XML_NS) {
-                return Err(Error::malformed(format!("reserved prefix {p} rebound")));
-            }
-            decls.push((p, value));
-        } else {
-            attrs.push((key, value));
-        }
-    }
-    Ok((decls, attrs))
-}
-
-/// Longest namespace URI accepted, in bytes. Real ones are under 100 (SAML's is 37).
-pub const MAX_NAMESPACE_URI_BYTES: usize = 512;
-
-/// A namespace URI is used as written, never normalized: no reference (`&`) and no white space
-/// (neither belongs in a URI reference, RFC 3986 §2), and at most [`MAX_NAMESPACE_URI_BYTES`].
-/// Every element and attribute then borrows its resolved namespace from the input, so resolving
-/// costs no copy, and comparing two of them is bounded.
-fn check_namespace_uri(raw: &str) -> Result<(), Error> {
-    if raw.len() > MAX_NAMESPACE_URI_BYTES {
-        return Err(Error::malformed(format!(
-            "a namespace URI is longer than {MAX_NAMESPACE_URI_BYTES} bytes"
-        )));
-    }
-    if raw.bytes().any(|b| b == b'&' || is_xml_space(b)) {
-        return Err(Error::malformed(
-            "a namespace URI holds a reference or white space",
-        ));
-    }
-    Ok(())
-}
-
-/// Namespaces in XML §6.3: no two attributes with the same local name and namespace. Sorted,
-/// so the check is O(n log n) comparisons of bounded names however many attributes there are.
-fn duplicate_attribute(attrs: &[Attribute<'_>]) -> Result<(), Error> {
-    if attrs.len() < 2 {
-        return Ok(());
-    }
-    let mut names: Vec<(&str, &str)> = attrs.iter().map(|a| (a.local, &*a.ns)).collect();
-    names.sort_unstable();
-    match names.windows(2).find(|w| w[0] == w[1]) {
-        Some(w) => Err(Error::DuplicateAttribute {
-            name: format!("{{{}}}{}", w[0].1, w[0].0),
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Split a QName (Namespaces in XML §4) into prefix and local part, both NCNames.
-fn split_qname(q: &str) -> Result<(&str, &str), Error> {
-    let (p, l) = match q.split_once(':') {
-        None => ("", q),
-        Some((p, l)) if is_ncname(p) => (p, l),
-        _ => ("", ""),
-    };
-    if !is_ncname(l) {
-        return Err(Error::malformed(format!("bad name {q:?}")));
-    }
-    Ok((p, l))
-}
-
-/// An NCName: an XML 1.0 (fifth edition) §2.3 Name without colons.
-pub(crate) fn is_ncname(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(is_name_start) && chars.all(|c| is_name_start(c) || is_name_char(c))
-}
-
-fn is_name_start(c: char) -> bool {
-    matches!(c, 'A'..='Z' | 'a'..='z' | '_'
-        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}'
-        | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}'
-        | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}'
-        | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
-}
-
-fn is_name_char(c: char) -> bool {
-    matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
-}
-
-/// XML 1.0 §2.11: CR LF and lone CR become LF.
-fn normalize_newlines(s: &str) -> Cow<'_, str> {
-    if !s.contains('\r') {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
-}
-
-/// XML 1.0 §3.3.3 for CDATA-typed attributes (there is no DTD): newlines normalized, each
-/// literal white-space character becomes a space, then references are expanded (so `&#xA;`
-/// survives as a line feed). Borrowed when there is nothing to change.
-fn normalize_attr_value(raw: &str) -> Result<Cow<'_, str>, Error> {
-    if !raw.contains(['&', '\t', '\n', '\r', '<']) {
-        return Ok(Cow::Borrowed(raw));
-    }
-    let raw = normalize_newlines(raw);
-    let mut out = String::with_capacity(raw.len());
-    let mut rest: &str = &raw;
-    while let Some(i) = rest.find(['&', '\t', '\n', '<']) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        match tail.as_bytes()[0] {
-            b'&' => {
-                let end = tail
-                    .find(';')
-                    .ok_or_else(|| Error::malformed("unterminated reference in attribute"))?;
-                out.push(resolve_reference(&tail[1..end])?);
-                rest = &tail[end + 1..];
-            }
-            b'<' => return Err(Error::malformed("'<' in attribute value")),
-            _ => {
-                out.push(' ');
-                rest = &tail[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    Ok(Cow::Owned(out))
-}
-
-/// The five predefined entities and character references (XML 1.0 §4.1, §4.6). Any other
-/// entity would need a DTD, which is refused.
-fn resolve_reference(name: &str) -> Result<char, Error> {
-    let c = match name {
-        "lt" => '<',
-        "gt" => '>',
-        "amp" => '&',
-        "apos" => '\'',
-        "quot" => '"',
-        _ => {
-            // XML 1.0 §4.1 CharRef: digits only (Rust's parsers would also take a leading '+').
-            let code = if let Some(hex) = name.strip_prefix("#x") {
-                hex.bytes()
-                    .all(|b| b.is_ascii_hexdigit())
-                    .then(|| u32::from_str_radix(hex, 16).ok())
-                    .flatten()
-            } else if let Some(dec) = name.strip_prefix('#') {
-                dec.bytes()
-                    .all(|b| b.is_ascii_digit())
-                    .then(|| dec.parse::<u32>().ok())
-                    .flatten()
-            } else {
-                return Err(Error::malformed(format!("undefined entity &{name};")));
-            };
-            let c = code
-                .and_then(char::from_u32)
-                .ok_or_else(|| Error::malformed(format!("bad character reference &{name};")))?;
-            if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')
-                || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-            {
-                return Err(Error::malformed(format!(
-                    "character reference &{name}; not allowed"
-                )));
-            }
-            c
-        }
-    };
-    Ok(c)
 }
 
 #[cfg(test)]
