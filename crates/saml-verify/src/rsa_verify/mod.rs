@@ -3,11 +3,12 @@
 //!
 //! Verification handles only public values, so variable-time arithmetic is safe here. The
 //! exponentiation is 16 Montgomery squarings (SOS, with each cross product computed once) and
-//! one multiplication (fused CIOS), Koç, Acar and Kaliski 1996, on
-//! machine words: generic over the limb ([`limb::Limb`]), 64-bit natively and 32-bit on wasm32,
-//! which has no 64×64→128-bit multiply; both widths are compiled and tested on every target. The result is compared with the one valid encoding (EMSA-PKCS1-v1_5, RFC 8017
-//! §9.2), built from the expected hash: nothing in the signature is parsed. Other exponents
-//! fall back to the `rsa` crate.
+//! one multiplication (fused CIOS), Koç, Acar and Kaliski 1996, on machine words: generic over
+//! the limb ([`limb::Limb`]), 64-bit natively and 32-bit on wasm32, which has no 64×64→128-bit
+//! multiply; both widths are compiled and tested on every target. The result is compared with
+//! the one valid encoding (EMSA-PKCS1-v1_5, RFC 8017 §9.2), built from the expected hash, whose
+//! length must be the hash's: nothing in the signature is parsed. Other exponents fall back to
+//! the `rsa` crate.
 
 mod limb;
 pub mod testing;
