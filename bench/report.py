@@ -120,6 +120,18 @@ def main() -> None:
                      "aes256-cbc + rsa-oaep-mgf1p, blinded (examples/decrypt_timing.rs)", str(r["runs"]),
                      " / ".join(fmt_us(r[k]["median_us"]) for k in ("valid", "bad_padding", "bad_oaep")),
                      "", f"padding/valid {r['bad_padding_over_valid']:.3f}, OAEP/valid {r['bad_oaep_over_valid']:.3f}"])
+    for r in read_jsonl(os.path.join(raw, "cold-start.jsonl")):
+        if r.get("not_measured"):
+            rows.append([f"cold start, {r['place']}: NOT MEASURED", r["not_measured"], "", "", "", ""])
+        elif r["place"] == "node-v8":
+            rows.append(["cold start, Node V8: module load (wasm compile + instantiate) + first request",
+                         "build/ (worker-build output)", str(r["runs"]), fmt_ms(r["median_total_ms"]), "",
+                         f"load {fmt_ms(r['median_load_ms'])}, first request {fmt_ms(r['median_first_request_ms'])}"])
+        else:
+            rows.append(["cold start, wrangler dev (workerd): fresh process to first /healthz answer",
+                         "build/ (worker-build output)", str(r["runs"]),
+                         fmt_ms(r["median_process_start_to_first_answer_ms"]), "",
+                         f"first request after ready: {fmt_ms(r['median_first_request_ms'])}"])
     bundle = meta.get("bundle_line")
     if bundle:
         rows.append([f"worker bundle (scripts/bundle-size.sh): {bundle}", "", "", "", "", ""])

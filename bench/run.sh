@@ -9,6 +9,7 @@
 #   BENCH_N=2000 BENCH_WARMUP=200 BENCH_MAX_SECONDS=8   in-process timings, per input and implementation
 #   XMLSEC_RUNS=200 XMLSEC_BATCHES=15 XMLSEC_REPEAT=100  xmlsec1 processes / --repeat batches
 #   E2E_LEVELS=1,8,32 E2E_SIGNINS=300 E2E_FIRST=300 E2E_USERS=64 E2E_SIGN=both E2E_SIGNERS=4
+#   COLD_RUNS=20                                          fresh isolates per cold-start place
 #   DECRYPT_RUNS=400                                      examples/decrypt_timing.rs rounds
 #   SKIP_E2E=1 SKIP_BUNDLE=1 SKIP_WASM_O3=1              leave a part out
 #   WORKER_URL=... SUPPORT_TOKEN=...                      e2e against a running worker instead
@@ -124,6 +125,11 @@ if [ "${SKIP_BUNDLE:-0}" != 1 ]; then
     bundle_line="$bundle_line; $(grep -v '^\s*$' "$RAW/bundle-size.log" | tail -n 1 | cut -c1-120)"
   fi
   say "  bundle-size: $(($(date +%s) - t0)) s"
+fi
+
+# Cold start of the built worker (issue #17): 20 fresh isolates under Node's V8 and on wrangler dev.
+if [ "${SKIP_BUNDLE:-0}" != 1 ]; then
+  step cold-start "$RAW/cold-start.jsonl" python3 "$BENCH/cold_start.py" --runs "${COLD_RUNS:-20}"
 fi
 
 # ---- in-process timings ------------------------------------------------------------------------
