@@ -64,7 +64,12 @@ pub fn pick(
     let format = name_id_format.unwrap_or(UNSPECIFIED_NAME_ID_FORMAT);
     let name_id_is_address = looks_like_email(name_id);
     if format == EMAIL_NAME_ID_FORMAT && name_id_is_address {
-        if let Some((attribute, _)) = addresses().find(|(_, v)| !v.eq_ignore_ascii_case(name_id)) {
+        // Any value with an `@` counts, address-shaped or not (`<intern@x.com>`, a trailing
+        // no-break space): a more lenient reader elsewhere could take it for another address.
+        let conflicting = configured()
+            .flat_map(|(n, values)| values.iter().map(move |v| (n, v)))
+            .find(|(_, v)| v.contains('@') && !v.eq_ignore_ascii_case(name_id));
+        if let Some((attribute, _)) = conflicting {
             return Err(crate::Error::EmailMismatch {
                 attribute: attribute.clone(),
             });
@@ -243,6 +248,18 @@ mod tests {
                 "ceo@x.com",
                 Some(EMAIL_NAME_ID_FORMAT),
                 vec![("email", "ceo@x.com"), ("mail", "intern@x.com")],
+                Err("mail"),
+            ),
+            (
+                "ceo@x.com",
+                Some(EMAIL_NAME_ID_FORMAT),
+                vec![("email", "<intern@x.com>")],
+                Err("email"),
+            ),
+            (
+                "ceo@x.com",
+                Some(EMAIL_NAME_ID_FORMAT),
+                vec![("mail", "intern@x.com\u{a0}")],
                 Err("mail"),
             ),
             (

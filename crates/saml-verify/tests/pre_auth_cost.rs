@@ -170,6 +170,7 @@ fn namespace_uris_are_bounded_and_attributes_checked_in_n_log_n() {
     for bad in [
         format!("<r xmlns=\"urn:x&amp;{}\"/>", "a".repeat(10)),
         "<r xmlns:p=\"urn:a\tb\"/>".to_string(),
+        "<r xmlns:p='a\"b'/>".to_string(),
         format!("<r xmlns:p=\"urn:{}\"/>", "a".repeat(600)),
     ] {
         let e = parse(bad.as_bytes(), Limits::default()).unwrap_err();

@@ -61,8 +61,8 @@ pub(super) fn read_attributes(
 /// Longest namespace URI accepted, in bytes. Real ones are under 100 (SAML's is 37).
 pub const MAX_NAMESPACE_URI_BYTES: usize = 512;
 
-/// A namespace URI is used as written, never normalized: no reference (`&`) and no white space
-/// (neither belongs in a URI reference, RFC 3986 §2), and at most [`MAX_NAMESPACE_URI_BYTES`].
+/// A namespace URI is used as written, never normalized: no reference (`&`), no `"` and no
+/// white space (none belongs in a URI reference, RFC 3986 §2), and at most [`MAX_NAMESPACE_URI_BYTES`].
 /// Every element and attribute then borrows its resolved namespace from the input, so resolving
 /// costs no copy, and comparing two of them is bounded.
 fn check_namespace_uri(raw: &str) -> Result<(), Error> {
@@ -71,9 +71,13 @@ fn check_namespace_uri(raw: &str) -> Result<(), Error> {
             "a namespace URI is longer than {MAX_NAMESPACE_URI_BYTES} bytes"
         )));
     }
-    if raw.bytes().any(|b| b == b'&' || is_xml_space(b)) {
+    // `"` too: c14n writes it back as `&quot;`, which would then be refused on the re-parse.
+    if raw
+        .bytes()
+        .any(|b| b == b'&' || b == b'"' || is_xml_space(b))
+    {
         return Err(Error::malformed(
-            "a namespace URI holds a reference or white space",
+            "a namespace URI holds a reference, a quote or white space",
         ));
     }
     Ok(())

@@ -6,7 +6,7 @@
 //! characters outside XML 1.0 §2.2 `Char`, and anything not well-formed.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -56,7 +56,7 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document<'_>, Error> {
         bindings: BTreeMap::from([("xml", vec![Cow::Borrowed(XML_NS)])]),
         scopes: vec!["xml"],
         scope_marks: Vec::new(),
-        ids: HashSet::new(),
+        ids: BTreeSet::new(),
         limits,
         seen_root: false,
     };
@@ -107,7 +107,9 @@ struct Parser<'a> {
     /// The prefixes declared by open elements, innermost last, to undo when each one ends.
     scopes: Vec<&'a str>,
     scope_marks: Vec<usize>,
-    ids: HashSet<Cow<'a, str>>,
+    /// Every `ID` seen. Ordered, not hashed: on wasm32 std's hash keys have little entropy, so
+    /// chosen IDs could collide in a hash set and make inserting quadratic.
+    ids: BTreeSet<Cow<'a, str>>,
     limits: Limits,
     seen_root: bool,
 }
