@@ -14,8 +14,8 @@ use jit::{Code, Refusal};
 
 /// Largest ACS form body read (bytes): a 1 MiB response is 1.4 MiB of base64.
 pub const MAX_FORM_BYTES: usize = 2 << 20;
-/// Largest support-API JSON body read (bytes).
-pub const MAX_JSON_BYTES: usize = 256 << 10;
+/// Largest support-API JSON body read (bytes): the JSON reader's own cap, so the two cannot drift.
+pub const MAX_JSON_BYTES: usize = jit::wire::MAX_BYTES;
 
 /// Headers on every response: no framing, no sniffing, no referrer, a locked-down CSP.
 pub const SECURITY_HEADERS: [(&str, &str); 5] = [
