@@ -3,7 +3,6 @@
 //! metadata.
 
 use jit::flow::{acs, AcsRequest, SignedIn};
-use jit::json::obj;
 use jit::ports::SettingsStore;
 use jit::usecases::company::refresh_domains_mirror;
 use jit::{Code, Refusal};
@@ -121,13 +120,20 @@ fn log_sign_in(done: &SignedIn, reference: &str, company: &str) {
     } else {
         "signed_in"
     };
-    let line = obj([
-        ("event", event.into()),
-        ("reference", reference.into()),
-        ("company", company.into()),
-        ("assertion_id", (&done.assertion_id).into()),
-    ]);
-    console_log!("{}", line.dump());
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        event: &'a str,
+        reference: &'a str,
+        company: &'a str,
+        assertion_id: &'a str,
+    }
+    let line = crate::respond::to_json(&Line {
+        event,
+        reference,
+        company,
+        assertion_id: &done.assertion_id,
+    });
+    console_log!("{line}");
 }
 
 /// 303 to where the flow says, with the session cookie (`Secure` unless on loopback).

@@ -3,11 +3,12 @@
 //! that names it. Each handler parses the request, calls one `jit::usecases` function, and
 //! renders its outcome.
 
+use std::collections::BTreeMap;
+
 use jit::admin::{authorize, Action, Role};
-use jit::json::{obj, Json};
 use jit::ports::{AdminDirectory, Directory, StoreError};
 use jit::settings::{is_identifier, CompanySettings, FieldError};
-use jit::usecases::users::{create_user as create, user_json, NewUser};
+use jit::usecases::users::{create_user as create, NewUser};
 use jit::usecases::{company, AdminError};
 use jit::Code;
 use worker::{console_error, Env, Request, Response};
@@ -92,15 +93,28 @@ macro_rules! try_open {
 }
 
 /// The settings document with this SP's endpoints for the company added.
-pub(crate) fn with_endpoints(env: &Env, company: &str, s: &CompanySettings) -> Json {
+pub(crate) fn with_endpoints<'a>(
+    env: &Env,
+    company: &str,
+    s: &'a CompanySettings,
+) -> WithEndpoints<'a> {
     let sp = endpoints(env, company);
-    let mut v = s.to_json();
-    if let Json::Obj(m) = &mut v {
-        m.push(("sp_entity_id".into(), sp.entity_id.into()));
-        m.push(("acs_url".into(), sp.acs_url.into()));
-        m.push(("metadata_url".into(), sp.metadata_url.into()));
+    WithEndpoints {
+        settings: s,
+        sp_entity_id: sp.entity_id,
+        acs_url: sp.acs_url,
+        metadata_url: sp.metadata_url,
     }
-    v
+}
+
+/// The settings document's members, then the SP's endpoints.
+#[derive(serde::Serialize)]
+pub(crate) struct WithEndpoints<'a> {
+    #[serde(flatten)]
+    settings: &'a CompanySettings,
+    sp_entity_id: String,
+    acs_url: String,
+    metadata_url: String,
 }
 
 /// `PUT /admin/companies/{company}`: the whole settings document.
@@ -140,7 +154,7 @@ pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<
         Ok(b) => b,
         Err(r) => return error(r.code, &r.detail),
     };
-    let new = match jit::json_path::from_slice::<NewUser>(&body) {
+    let new = match jit::wire::from_slice::<NewUser>(&body) {
         Ok(n) => n,
         Err(e) => return field_error(&e),
     };
@@ -149,7 +163,7 @@ pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<
             if let Some(e) = done.mirror_error {
                 log_mirror_error(&c.company, &e);
             }
-            reply(201, &user_json(&done.user))
+            reply(201, &done.user)
         }
         Err(e) => admin_error(&e),
     }
@@ -172,7 +186,7 @@ pub async fn get_user(req: Request, ctx: RouteContext) -> worker::Result<Respons
         });
     };
     match c.dir.user(&c.company, &email).await {
-        Ok(Some(u)) => reply(200, &user_json(&u)),
+        Ok(Some(u)) => reply(200, &u),
         Ok(None) => admin_error(&AdminError::UserUnknown),
         Err(e) => store_error(&e),
     }
@@ -182,10 +196,7 @@ pub async fn get_user(req: Request, ctx: RouteContext) -> worker::Result<Respons
 pub async fn list_users(req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let c = try_open!(req, ctx, Action::Read);
     match c.dir.users(&c.company).await {
-        Ok(users) => reply(
-            200,
-            &obj([("users", Json::Arr(users.iter().map(user_json).collect()))]),
-        ),
+        Ok(users) => reply(200, &BTreeMap::from([("users", users)])),
         Err(e) => store_error(&e),
     }
 }
@@ -194,10 +205,7 @@ pub async fn list_users(req: Request, ctx: RouteContext) -> worker::Result<Respo
 pub async fn audit(req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let c = try_open!(req, ctx, Action::Read);
     match c.dir.audit_rows(&c.company).await {
-        Ok(rows) => {
-            let rows = Json::Arr(rows.iter().map(|r| r.to_json()).collect());
-            reply(200, &obj([("entries", rows)]))
-        }
+        Ok(rows) => reply(200, &BTreeMap::from([("entries", rows)])),
         Err(e) => store_error(&e),
     }
 }

@@ -1,8 +1,9 @@
 //! `PATCH /admin/companies/{c}/security` (IdP, provisioning and defaults, as `jit::admin` allows
 //! the caller; IdP metadata pasted or fetched) and Support's per-company admin tokens.
 
+use std::collections::BTreeMap;
+
 use jit::admin::{Action, SecurityChange};
-use jit::json::{obj, Json};
 use jit::ports::AdminDirectory;
 use jit::settings::FieldError;
 use jit::usecases::metadata::{self, Source, MAX_METADATA_BYTES};
@@ -76,7 +77,7 @@ pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Resu
         Ok(b) => b,
         Err(r) => return error(r.code, &r.detail),
     };
-    let mut change = match jit::json_path::from_slice::<SecurityChange>(&body) {
+    let mut change = match jit::wire::from_slice::<SecurityChange>(&body) {
         Ok(ch) => ch,
         Err(e) => return field_error(&e),
     };
@@ -103,7 +104,7 @@ pub async fn create_token(req: Request, ctx: RouteContext) -> worker::Result<Res
         return error(Code::RandomUnavailable, msg);
     };
     match tokens::create_token(&c.dir, &c.company, &id, &secret, now()).await {
-        Ok(token) => reply(201, &obj([("id", (&id).into()), ("token", token.into())])),
+        Ok(token) => reply(201, &BTreeMap::from([("id", id), ("token", token)])),
         Err(e) => admin_error(&e),
     }
 }
@@ -115,10 +116,7 @@ pub async fn list_tokens(req: Request, ctx: RouteContext) -> worker::Result<Resp
         Err(resp) => return resp,
     };
     match c.dir.tokens(&c.company).await {
-        Ok(rows) => {
-            let rows = Json::Arr(rows.iter().map(|r| r.to_json()).collect());
-            reply(200, &obj([("tokens", rows)]))
-        }
+        Ok(rows) => reply(200, &BTreeMap::from([("tokens", rows)])),
         Err(e) => store_error(&e),
     }
 }

@@ -37,9 +37,8 @@ impl SettingsStore for KvSettings {
 
     /// Store a validated document.
     async fn put(&self, company: &str, settings: &CompanySettings) -> Result<(), StoreError> {
-        let json = settings.to_json().dump();
-        // As bytes: `put` with a String goes through worker's generic serde path, which drags
-        // number formatting into the bundle; KV stores the same UTF-8 either way.
+        let json = settings.to_json();
+        // As bytes: KV stores the same UTF-8 either way.
         self.kv
             .put_bytes(&key(company), json.as_bytes())
             .map_err(|e| StoreError::Unavailable(format!("KV: {e}")))?

@@ -17,7 +17,6 @@ mod platform;
 mod respond;
 mod routes;
 
-use jit::json::obj;
 use jit::{Code, Refusal};
 use worker::{
     console_error, console_log, event, Context, Env, Request, Response, ScheduleContext,
@@ -50,6 +49,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     }
 }
 
+/// The log line of a failed purge.
+#[derive(serde::Serialize)]
+struct PurgeFailed<'a> {
+    event: &'a str,
+    error: &'a str,
+}
+
 /// Cron Trigger: drop replay-cache entries whose assertions have expired anyway.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
@@ -64,11 +70,10 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(n) => console_log!("{{\"event\":\"purge_used_assertions\",\"deleted\":{n}}}"),
         Err(e) => console_error!(
             "{}",
-            obj([
-                ("event", "purge_used_assertions".into()),
-                ("error", e.into())
-            ])
-            .dump()
+            respond::to_json(&PurgeFailed {
+                event: "purge_used_assertions",
+                error: &e
+            })
         ),
     }
 }

@@ -2,10 +2,10 @@
 //! JSON answers, and reading bounded request bodies.
 
 use futures_util::StreamExt;
-use jit::json::{obj, Json};
 use jit::ports::StoreError;
 use jit::settings::FieldError;
 use jit::{Code, Refusal};
+use serde::Serialize;
 use worker::{console_error, Request, Response};
 
 use crate::platform::new_reference;
@@ -18,13 +18,39 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 
 /// One structured log line. Never holds a secret or assertion content: codes, IDs, detail.
 pub fn log_line(event: &str, reference: &str, company: &str, detail: &str) -> String {
-    obj([
-        ("event", event.into()),
-        ("reference", reference.into()),
-        ("company", company.into()),
-        ("detail", detail.into()),
-    ])
-    .dump()
+    to_json(&LogLine {
+        event,
+        reference,
+        company,
+        detail,
+    })
+}
+
+/// A log line's members, in this order.
+#[derive(Serialize)]
+struct LogLine<'a> {
+    event: &'a str,
+    reference: &'a str,
+    company: &'a str,
+    detail: &'a str,
+}
+
+/// `{"error": code, …}` answers: the code, then the reference, field or message when given.
+#[derive(Serialize)]
+pub struct ErrorBody<'a> {
+    pub error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'a str>,
+}
+
+/// Compact JSON text of a body or log line. These types hold strings, integers, booleans and
+/// lists only, which always serialize; were one not to, the answer is `null`, never a panic.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
 /// Add the security headers (README "Routes"): CSP, no framing, no sniffing, no referrer, and
@@ -40,8 +66,8 @@ pub fn harden(mut resp: Response) -> worker::Result<Response> {
 }
 
 /// A JSON response (200 until the caller sets a status).
-pub fn json_response(body: &Json) -> worker::Result<Response> {
-    let mut resp = Response::from_bytes(body.dump().into_bytes())?;
+pub fn json_response<T: Serialize + ?Sized>(body: &T) -> worker::Result<Response> {
+    let mut resp = Response::from_bytes(to_json(body).into_bytes())?;
     resp.headers_mut().set("Content-Type", "application/json")?;
     Ok(resp)
 }
@@ -54,10 +80,12 @@ pub fn refusal_response(
     json: bool,
 ) -> worker::Result<Response> {
     let resp = if json {
-        json_response(&obj([
-            ("error", r.code.as_str().into()),
-            ("reference", reference.into()),
-        ]))?
+        json_response(&ErrorBody {
+            error: r.code.as_str(),
+            reference: Some(reference),
+            field: None,
+            message: None,
+        })?
     } else {
         let mut resp = Response::from_html(web::refusal_page(r.code, reference, lang))?;
         resp.headers_mut().set("Content-Language", lang.tag())?;
@@ -79,7 +107,7 @@ pub fn see_other(location: &str) -> worker::Result<Response> {
 }
 
 /// An admin API answer.
-pub fn reply(status: u16, body: &Json) -> worker::Result<Response> {
+pub fn reply<T: Serialize + ?Sized>(status: u16, body: &T) -> worker::Result<Response> {
     harden(json_response(body)?.with_status(status))
 }
 
@@ -87,7 +115,12 @@ pub fn reply(status: u16, body: &Json) -> worker::Result<Response> {
 pub fn error(code: Code, message: &str) -> worker::Result<Response> {
     reply(
         code.status(),
-        &obj([("error", code.as_str().into()), ("message", message.into())]),
+        &ErrorBody {
+            error: code.as_str(),
+            reference: None,
+            field: None,
+            message: Some(message),
+        },
     )
 }
 
@@ -95,11 +128,12 @@ pub fn error(code: Code, message: &str) -> worker::Result<Response> {
 pub fn field_error(e: &FieldError) -> worker::Result<Response> {
     reply(
         Code::InvalidField.status(),
-        &obj([
-            ("error", Code::InvalidField.as_str().into()),
-            ("field", (&e.field).into()),
-            ("message", (&e.reason).into()),
-        ]),
+        &ErrorBody {
+            error: Code::InvalidField.as_str(),
+            reference: None,
+            field: Some(&e.field),
+            message: Some(&e.reason),
+        },
     )
 }
 

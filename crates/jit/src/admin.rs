@@ -5,8 +5,7 @@
 //! and read users and the audit log, for their own company only. Turning provisioning off once
 //! it is on, exception domains and SHA-1 are Support's (the product page: "contact Support").
 
-use crate::json::Json;
-use crate::json_path::{Fields, FromJson};
+use serde::Deserialize;
 
 use crate::settings::{CompanySettings, FieldError};
 
@@ -54,8 +53,10 @@ pub fn authorize(role: &Role, action: Action, company: &str) -> Result<(), Denie
 
 /// A change to the security settings (`PATCH /admin/companies/{c}/security`, and the Security
 /// Settings form). Absent fields are left as they are. IdP metadata is resolved by the caller
-/// into `idp_entity_id`, `idp_certificates` and `idp_sso_url` before [`apply`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// into `idp_entity_id`, `idp_certificates` and `idp_sso_url` before [`apply`]. As JSON, every
+/// member is optional, null is the same as absent, and unknown members are refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecurityChange {
     pub idp_entity_id: Option<String>,
     pub idp_certificates: Option<Vec<String>>,
@@ -67,27 +68,6 @@ pub struct SecurityChange {
     pub default_permission_set: Option<String>,
     pub exception_domains: Option<Vec<String>>,
     pub allow_sha1: Option<bool>,
-}
-
-impl FromJson for SecurityChange {
-    /// Every member is optional; null is the same as absent; unknown members are refused.
-    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
-        let mut f = Fields::of(v, path)?;
-        let c = SecurityChange {
-            idp_entity_id: f.opt("idp_entity_id")?,
-            idp_certificates: f.opt("idp_certificates")?,
-            idp_sso_url: f.opt("idp_sso_url")?,
-            idp_metadata_xml: f.opt("idp_metadata_xml")?,
-            idp_metadata_url: f.opt("idp_metadata_url")?,
-            provisioning_enabled: f.opt("provisioning_enabled")?,
-            default_workspace: f.opt("default_workspace")?,
-            default_permission_set: f.opt("default_permission_set")?,
-            exception_domains: f.opt("exception_domains")?,
-            allow_sha1: f.opt("allow_sha1")?,
-        };
-        f.finish()?;
-        Ok(c)
-    }
 }
 
 /// Why a change was not applied.
@@ -142,7 +122,7 @@ pub fn apply(
         next.provisioning.default_permission_set = Some(p.clone());
     }
     // Through the document's JSON form: the same parse and validation as a full PUT.
-    let json = next.to_json().dump();
+    let json = next.to_json();
     CompanySettings::parse(json.as_bytes()).map_err(|mut e| {
         e.field = rename_field(&e.field);
         ChangeError::Invalid(e)

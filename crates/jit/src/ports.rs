@@ -3,11 +3,11 @@
 
 use saml_verify::Timestamp;
 
-use crate::json::{obj, Json};
 use crate::settings::{CompanySettings, Named};
+use serde::Serialize;
 
-/// A dashboard user of one company.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A dashboard user of one company; its JSON form is the support API's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     pub company: String,
     /// Lower case.
@@ -127,25 +127,15 @@ pub trait Directory {
 }
 
 /// An admin token as the support API lists it (never its hash).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenInfo {
     pub id: String,
     pub created_at: String,
     pub revoked_at: Option<String>,
 }
 
-impl TokenInfo {
-    pub fn to_json(&self) -> Json {
-        obj([
-            ("id", (&self.id).into()),
-            ("created_at", (&self.created_at).into()),
-            ("revoked_at", self.revoked_at.as_ref().into()),
-        ])
-    }
-}
-
 /// An audit row as the support API shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditRow {
     pub at: String,
     pub event: String,
@@ -153,19 +143,6 @@ pub struct AuditRow {
     pub assertion_id: Option<String>,
     pub reason: Option<String>,
     pub reference: String,
-}
-
-impl AuditRow {
-    pub fn to_json(&self) -> Json {
-        obj([
-            ("at", (&self.at).into()),
-            ("event", (&self.event).into()),
-            ("email", self.email.as_ref().into()),
-            ("assertion_id", self.assertion_id.as_ref().into()),
-            ("reason", self.reason.as_ref().into()),
-            ("reference", (&self.reference).into()),
-        ])
-    }
 }
 
 /// What the admin and support use cases read and write beyond the sign-in flow (D1).

@@ -8,56 +8,25 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::json::{obj, Json};
-use crate::json_path::{Fields, FromJson};
-use crate::settings::FieldError;
+use serde::{Deserialize, Serialize};
 
 /// Name of the cookie.
 pub const COOKIE_NAME: &str = "saml_jit_session";
 /// Longest session, seconds (8 hours).
 pub const MAX_AGE_SECONDS: i64 = 8 * 3600;
 
-/// What a session says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a session says: `{"company","email","iat","exp"}`, then `"sid"` when there is one.
+/// Members a later version adds are ignored when read (the MAC vouches for the payload), so
+/// unknown fields are not denied here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     pub company: String,
     pub email: String,
     pub iat: i64,
     pub exp: i64,
     /// The IdP's SessionIndex, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-}
-
-impl Claims {
-    /// `{"company","email","iat","exp"}`, then `"sid"` when there is one.
-    fn to_json(&self) -> Json {
-        let mut v = obj([
-            ("company", (&self.company).into()),
-            ("email", (&self.email).into()),
-            ("iat", self.iat.into()),
-            ("exp", self.exp.into()),
-        ]);
-        if let (Json::Obj(m), Some(sid)) = (&mut v, &self.sid) {
-            m.push(("sid".to_owned(), sid.into()));
-        }
-        v
-    }
-}
-
-impl FromJson for Claims {
-    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
-        let mut f = Fields::of(v, path)?;
-        let c = Claims {
-            company: f.req("company")?,
-            email: f.req("email")?,
-            iat: f.req("iat")?,
-            exp: f.req("exp")?,
-            sid: f.opt("sid")?,
-        };
-        // The MAC vouches for the payload; members a later version adds are not an error.
-        f.ignore_rest();
-        Ok(c)
-    }
 }
 
 /// HMAC-SHA256 over `data`. HMAC takes keys of any length; None only for an empty secret,
@@ -73,7 +42,7 @@ fn mac(secret: &[u8], data: &[u8]) -> Option<Hmac<Sha256>> {
 
 /// Sign `claims` into a cookie value (None when the secret is empty).
 pub fn issue(secret: &[u8], claims: &Claims) -> Option<String> {
-    let json = claims.to_json().dump();
+    let json = serde_json::to_string(claims).ok()?;
     let signed = format!("v1.{}", URL_SAFE_NO_PAD.encode(json));
     let tag = mac(secret, signed.as_bytes())?.finalize().into_bytes();
     Some(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag)))
@@ -86,7 +55,7 @@ pub fn check(secret: &[u8], value: &str, now: i64) -> Option<Claims> {
     let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
     mac(secret, signed.as_bytes())?.verify_slice(&tag).ok()?;
     let json = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    let claims = crate::json_path::from_slice::<Claims>(&json).ok()?;
+    let claims = crate::wire::from_slice::<Claims>(&json).ok()?;
     (now < claims.exp && claims.iat <= now + 300).then_some(claims)
 }
 

@@ -2,12 +2,17 @@
 //!
 //! It is the whole of a company's SAML and provisioning configuration. Writes go through
 //! [`CompanySettings::parse`], which refuses unknown fields and names the offending field.
+//! Absent lists read as empty, absent options as none, and options written as `null` as absent;
+//! members are written in schema order, optional SAML members only when set.
+
+use serde::{Deserialize, Serialize};
 
 /// Current schema version of the settings document.
 pub const SETTINGS_VERSION: u32 = 1;
 
 /// One company's settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompanySettings {
     /// Schema version; must be 1.
     pub version: u32,
@@ -17,44 +22,59 @@ pub struct CompanySettings {
     pub saml: SamlSettings,
     pub provisioning: Provisioning,
     /// Domains support granted for provisioning without a confirmed user (lower case).
+    #[serde(default)]
     pub exception_domains: Vec<String>,
     /// Mirror of the domains that have a confirmed, non-impersonation user in D1 (informational;
     /// the provisioning check itself reads D1).
+    #[serde(default)]
     pub provisionable_domains: Vec<String>,
+    #[serde(default)]
     pub workspaces: Vec<Named>,
+    #[serde(default)]
     pub permission_sets: Vec<Named>,
 }
 
 /// The company's IdP.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SamlSettings {
     pub idp_entity_id: String,
     /// PEM certificates (or bare base64 DER), several during a rollover.
     pub idp_certificates: Vec<String>,
+    #[serde(default)]
     pub allow_sha1: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skew_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_attributes: Option<Vec<String>>,
     /// This SP's encryption certificates (PEM), published in its metadata so the IdP can encrypt
     /// assertions. The matching private keys live only in the `SP_KEYS` Worker secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sp_certificates: Vec<String>,
     /// The IdP's SingleSignOnService URL for the HTTP-Redirect binding (SP-initiated sign-in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
 }
 
 /// Automatic user provisioning.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Provisioning {
     pub enabled: bool,
+    #[serde(default)]
     pub default_workspace: Option<String>,
+    #[serde(default)]
     pub default_permission_set: Option<String>,
 }
 
 /// A workspace or a permission set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Named {
     pub id: String,
     pub name: String,
-    /// For permission sets: grants the company's admin surfaces.
+    /// For permission sets: grants the company's admin surfaces (written only when true).
+    #[serde(default, skip_serializing_if = "is_false")]
     pub admin: bool,
 }
 
@@ -63,6 +83,10 @@ pub struct Named {
 pub struct FieldError {
     pub field: String,
     pub reason: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl FieldError {
@@ -77,7 +101,7 @@ impl FieldError {
 impl CompanySettings {
     /// Parse and validate JSON, naming the field at fault.
     pub fn parse(json: &[u8]) -> Result<Self, FieldError> {
-        let mut s = crate::json_path::from_slice::<CompanySettings>(json)?;
+        let mut s = crate::wire::from_slice::<CompanySettings>(json)?;
         s.normalize();
         s.validate()?;
         Ok(s)
@@ -95,6 +119,12 @@ impl CompanySettings {
         self.exception_domains.dedup();
         self.provisionable_domains.sort();
         self.provisionable_domains.dedup();
+    }
+
+    /// The document as compact JSON, members in schema order. Serializing strings, integers,
+    /// booleans and lists cannot fail; were it to, the empty string fails every parse.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// Rules a well-formed document must follow.

@@ -9,15 +9,13 @@
 pub mod demo_sign;
 pub mod page_text;
 
-use jit::json::Json;
-use jit::json_path::FromJson;
 pub use jit::refusal_text::Lang;
 use jit::{Code, Refusal};
 
 /// Largest ACS form body read (bytes): a 1 MiB response is 1.4 MiB of base64.
 pub const MAX_FORM_BYTES: usize = 2 << 20;
-/// Largest support-API JSON body read (bytes).
-pub const MAX_JSON_BYTES: usize = 256 << 10;
+/// Largest support-API JSON body read (bytes): the JSON reader's own cap, so the two cannot drift.
+pub const MAX_JSON_BYTES: usize = jit::wire::MAX_BYTES;
 
 /// Headers on every response: no framing, no sniffing, no referrer, a locked-down CSP.
 pub const SECURITY_HEADERS: [(&str, &str); 5] = [
@@ -242,16 +240,17 @@ pub fn sp_keys_from_secret(
         return Ok(Vec::new());
     }
     let shape = || "SP_KEYS is not a JSON object of company -> [PEM]".to_owned();
-    let Ok(Json::Obj(map)) = jit::json::parse(secret.as_bytes()) else {
+    // A company listed twice makes the whole secret invalid (README "Company settings").
+    let Ok(jit::wire::UniqueMap(map)) =
+        jit::wire::from_slice::<jit::wire::UniqueMap<Vec<String>>>(secret.as_bytes())
+    else {
         return Err(shape());
     };
-    let mut pems = Vec::new();
-    for (id, list) in &map {
-        let list = Vec::<String>::from_json(list, id).map_err(|_| shape())?;
-        if id == company {
-            pems = list;
-        }
-    }
+    let pems = map
+        .into_iter()
+        .find(|(id, _)| id == company)
+        .map(|(_, list)| list)
+        .unwrap_or_default();
     pems.iter()
         .enumerate()
         .map(|(i, pem)| {
@@ -408,8 +407,16 @@ mod secret_tests {
             "/../../demo/dev-idp.key"
         ))
         .unwrap();
-        let secret = jit::json::obj([("acme", vec![pem].into())]).dump();
+        let secret = serde_json::json!({ "acme": [pem] }).to_string();
         assert_eq!(sp_keys_from_secret(&secret, "acme").unwrap().len(), 1);
+        // A company listed twice voids the secret, whichever company signs in.
+        let twice = format!(
+            r#"{{"acme":[],"other":[],"acme":{}}}"#,
+            serde_json::json!([pem])
+        );
+        assert!(sp_keys_from_secret(&twice, "other").is_err());
+        assert!(sp_keys_from_secret(&twice, "acme").is_err());
+        assert!(sp_keys_from_secret(r#"{"acme":"pem"}"#, "acme").is_err());
         assert!(
             format!("{:?}", sp_keys_from_secret(&secret, "acme").unwrap()).contains("redacted")
         );

@@ -4,35 +4,22 @@ use saml_verify::Timestamp;
 
 use super::company::refresh_domains_mirror;
 use super::AdminError;
-use crate::json::{obj, Json};
-use crate::json_path::{Fields, FromJson};
+use serde::Deserialize;
+
 use crate::policy::counts_for_domain;
 use crate::ports::{AdminDirectory, SettingsStore, StoreError, User};
 use crate::settings::{CompanySettings, FieldError};
 
-/// `POST /admin/companies/{company}/users`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `POST /admin/companies/{company}/users`: unknown members refused, the options may be absent
+/// or null.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub email: String,
     pub confirmed: bool,
     pub impersonation: bool,
     pub workspace: Option<String>,
     pub permission_set: Option<String>,
-}
-
-impl FromJson for NewUser {
-    fn from_json(v: &Json, path: &str) -> Result<Self, FieldError> {
-        let mut f = Fields::of(v, path)?;
-        let u = NewUser {
-            email: f.req("email")?,
-            confirmed: f.req("confirmed")?,
-            impersonation: f.req("impersonation")?,
-            workspace: f.opt("workspace")?,
-            permission_set: f.opt("permission_set")?,
-        };
-        f.finish()?;
-        Ok(u)
-    }
 }
 
 /// A created user, and a failed refresh of the domains mirror for the log (the user exists).
@@ -98,19 +85,4 @@ pub async fn create_user<S: SettingsStore, D: AdminDirectory>(
         mirror_error = refresh_domains_mirror(store, dir, company).await.err();
     }
     Ok(Created { user, mirror_error })
-}
-
-/// A user as the support API shows it.
-pub fn user_json(u: &User) -> Json {
-    obj([
-        ("company", (&u.company).into()),
-        ("email", (&u.email).into()),
-        ("workspace", u.workspace.as_ref().into()),
-        ("permission_set", u.permission_set.as_ref().into()),
-        ("confirmed", u.confirmed.into()),
-        ("impersonation", u.impersonation.into()),
-        ("created_via", (&u.created_via).into()),
-        ("created_at", (&u.created_at).into()),
-        ("last_login_at", u.last_login_at.as_ref().into()),
-    ])
 }
