@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -64,6 +65,24 @@ def wrangler_config(tmp):
     return path
 
 
+def stop(p):
+    """End wrangler dev and everything it started (npx -> node -> workerd, esbuild): the whole
+    process group, or 20 runs leave 20 workerd instances behind."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            p.wait(timeout=wait)
+            # The group may outlive its leader: give the rest a moment, then make sure.
+            time.sleep(0.5)
+            os.killpg(p.pid, signal.SIGKILL)
+        except (subprocess.TimeoutExpired, ProcessLookupError):
+            continue
+        return
+
+
 def wrangler_runs(n):
     env = dict(os.environ, WRANGLER_SEND_METRICS="false", CLOUDFLARE_CF_FETCH_ENABLED="false",
                WRANGLER_HIDE_BANNER="true", WRANGLER_SEND_ERROR_REPORTS="false")
@@ -76,7 +95,8 @@ def wrangler_runs(n):
             p = subprocess.Popen(
                 ["npx", "--no", "--", "wrangler", "dev", "--config", cfg, "--port", str(port),
                  "--ip", "127.0.0.1", "--persist-to", os.path.join(tmp, f"state{i}")],
-                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                start_new_session=True)
             try:
                 deadline = time.time() + 60
                 for line in p.stdout:
@@ -89,11 +109,7 @@ def wrangler_runs(n):
                 starts.append((t2 - t0) * 1000)
                 firsts.append((t2 - t1) * 1000)
             finally:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+                stop(p)
             print(f"[cold-start] wrangler dev {i + 1}/{n}: first request {firsts[-1]:.0f} ms",
                   file=sys.stderr)
     return {"place": "wrangler-dev", "runs": n,
