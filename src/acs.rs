@@ -120,14 +120,7 @@ fn log_sign_in(done: &SignedIn, reference: &str, company: &str) {
     } else {
         "signed_in"
     };
-    #[derive(serde::Serialize)]
-    struct Line<'a> {
-        event: &'a str,
-        reference: &'a str,
-        company: &'a str,
-        assertion_id: &'a str,
-    }
-    let line = crate::respond::to_json(&Line {
+    let line = web::json_out::to_json(&web::json_out::SignInLine {
         event,
         reference,
         company,

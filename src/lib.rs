@@ -49,13 +49,6 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     }
 }
 
-/// The log line of a failed purge.
-#[derive(serde::Serialize)]
-struct PurgeFailed<'a> {
-    event: &'a str,
-    error: &'a str,
-}
-
 /// Cron Trigger: drop replay-cache entries whose assertions have expired anyway.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
@@ -70,7 +63,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(n) => console_log!("{{\"event\":\"purge_used_assertions\",\"deleted\":{n}}}"),
         Err(e) => console_error!(
             "{}",
-            respond::to_json(&PurgeFailed {
+            respond::to_json(&web::json_out::JobFailed {
                 event: "purge_used_assertions",
                 error: &e
             })

@@ -16,42 +16,7 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
-/// One structured log line. Never holds a secret or assertion content: codes, IDs, detail.
-pub fn log_line(event: &str, reference: &str, company: &str, detail: &str) -> String {
-    to_json(&LogLine {
-        event,
-        reference,
-        company,
-        detail,
-    })
-}
-
-/// A log line's members, in this order.
-#[derive(Serialize)]
-struct LogLine<'a> {
-    event: &'a str,
-    reference: &'a str,
-    company: &'a str,
-    detail: &'a str,
-}
-
-/// `{"error": code, …}` answers: the code, then the reference, field or message when given.
-#[derive(Serialize)]
-pub struct ErrorBody<'a> {
-    pub error: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<&'a str>,
-}
-
-/// Compact JSON text of a body or log line. These types hold strings, integers, booleans and
-/// lists only, which always serialize; were one not to, the answer is `null`, never a panic.
-pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
-}
+pub use web::json_out::{log_line, to_json, ErrorBody};
 
 /// Add the security headers (README "Routes"): CSP, no framing, no sniffing, no referrer, and
 /// `Cache-Control: no-store` unless the handler chose a cache policy.
