@@ -4,9 +4,8 @@
 //! unit-tested natively; `src/` (the worker adapter) calls it.
 #![forbid(unsafe_code)]
 
-pub mod demo_sign;
-#[cfg(any(feature = "demo", test))]
 #[cfg(feature = "demo")]
+pub mod demo_sign;
 pub mod json_out;
 pub mod page_text;
 
