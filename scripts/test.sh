@@ -15,7 +15,7 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --all-features --release -- -D warnings
 echo "== wasm32 build of the verification core"
-cargo build --release -p saml-verify -p jit -p web --target wasm32-unknown-unknown
+cargo build --release -p saml-verify -p jit -p web -p scim --target wasm32-unknown-unknown
 echo "== pre-authentication cost in wasm (crafted c14n input vs plain unsigned, V8)"
 bash scripts/wasm-pre-auth.sh
 echo "== cargo test"
