@@ -85,12 +85,13 @@ pub(crate) fn admin_error(e: &AdminError) -> worker::Result<Response> {
 
 macro_rules! try_open {
     ($req:expr, $ctx:expr, $action:expr) => {
-        match open(&$req, &$ctx, $action).await {
+        match $crate::admin::open(&$req, &$ctx, $action).await {
             Ok(c) => c,
             Err(resp) => return resp,
         }
     };
 }
+pub(crate) use try_open;
 
 /// The settings document with this SP's endpoints for the company added.
 pub(crate) fn with_endpoints<'a>(

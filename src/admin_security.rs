@@ -1,17 +1,18 @@
 //! `PATCH /admin/companies/{c}/security` (IdP, provisioning and defaults, as `jit::admin` allows
-//! the caller; IdP metadata pasted or fetched) and Support's per-company admin tokens.
+//! the caller; IdP metadata pasted or fetched), per-company admin tokens and SCIM tokens.
 
 use std::collections::BTreeMap;
 
 use jit::admin::{Action, SecurityChange};
 use jit::ports::AdminDirectory;
 use jit::settings::FieldError;
+use jit::tokens::TokenKind;
 use jit::usecases::metadata::{self, Source, MAX_METADATA_BYTES};
 use jit::usecases::{company, tokens};
 use jit::Code;
 use worker::{Request, Response};
 
-use crate::admin::{admin_error, open, with_endpoints};
+use crate::admin::{admin_error, try_open, with_endpoints};
 use crate::platform::{now, public_origin, secret_hex};
 use crate::respond::{error, field_error, harden, read_body, reply, store_error};
 use crate::routes::RouteContext;
@@ -69,10 +70,7 @@ async fn fetch(url: &str) -> Result<Vec<u8>, String> {
 
 /// `PATCH /admin/companies/{company}/security`.
 pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = match open(&req, &ctx, Action::ChangeSecurity).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
+    let c = try_open!(req, ctx, Action::ChangeSecurity);
     let body = match read_body(&mut req, web::MAX_JSON_BYTES).await {
         Ok(b) => b,
         Err(r) => return error(r.code, &r.detail),
@@ -90,12 +88,16 @@ pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Resu
     }
 }
 
-/// `POST /admin/companies/{company}/tokens`: a new admin token, shown once.
+/// The kind of token the route's `tokens` or `scim-tokens` segment names.
+fn token_kind(ctx: &RouteContext) -> TokenKind {
+    let segment = ctx.param("kind").map_or("", String::as_str);
+    TokenKind::from_segment(segment).unwrap_or(TokenKind::Admin)
+}
+
+/// `POST /admin/companies/{company}/{tokens|scim-tokens}`: a new token, shown once.
 pub async fn create_token(req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = match open(&req, &ctx, Action::SupportOnly).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
+    let kind = token_kind(&ctx);
+    let c = try_open!(req, ctx, tokens::manage_action(kind));
     if let Err(e) = company::settings(&c.kv, &c.company).await {
         return admin_error(&e);
     }
@@ -103,32 +105,28 @@ pub async fn create_token(req: Request, ctx: RouteContext) -> worker::Result<Res
         let msg = "no secure random source; nothing was created";
         return error(Code::RandomUnavailable, msg);
     };
-    match tokens::create_token(&c.dir, &c.company, &id, &secret, now()).await {
+    match tokens::create_token(&c.dir, kind, &c.company, &id, &secret, now()).await {
         Ok(token) => reply(201, &BTreeMap::from([("id", id), ("token", token)])),
         Err(e) => admin_error(&e),
     }
 }
 
-/// `GET /admin/companies/{company}/tokens`: IDs and dates, never the tokens.
+/// `GET /admin/companies/{company}/{tokens|scim-tokens}`: IDs and dates, never the tokens.
 pub async fn list_tokens(req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = match open(&req, &ctx, Action::SupportOnly).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
-    match c.dir.tokens(&c.company).await {
+    let kind = token_kind(&ctx);
+    let c = try_open!(req, ctx, tokens::manage_action(kind));
+    match c.dir.tokens(kind, &c.company).await {
         Ok(rows) => reply(200, &BTreeMap::from([("tokens", rows)])),
         Err(e) => store_error(&e),
     }
 }
 
-/// `DELETE /admin/companies/{company}/tokens/{id}`: revoke.
+/// `DELETE /admin/companies/{company}/{tokens|scim-tokens}/{id}`: revoke.
 pub async fn revoke_token(req: Request, ctx: RouteContext) -> worker::Result<Response> {
-    let c = match open(&req, &ctx, Action::SupportOnly).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
+    let kind = token_kind(&ctx);
+    let c = try_open!(req, ctx, tokens::manage_action(kind));
     let id = ctx.param("id").cloned().unwrap_or_default();
-    match tokens::revoke_token(&c.dir, &c.company, &id, now()).await {
+    match tokens::revoke_token(&c.dir, kind, &c.company, &id, now()).await {
         Ok(()) => harden(Response::empty()?.with_status(204)),
         Err(e) => admin_error(&e),
     }

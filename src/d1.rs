@@ -3,9 +3,11 @@
 
 use jit::policy::{email_domain, COUNTS_FOR_DOMAIN_SQL};
 use jit::ports::{
-    AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, StoreError, TokenInfo, User,
+    AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, StoreError, TokenInfo,
+    TokenOwner, User,
 };
 use jit::settings::Named;
+use jit::tokens::TokenKind;
 use saml_verify::Timestamp;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
@@ -306,28 +308,25 @@ impl AdminDirectory for D1Directory {
         Ok(())
     }
 
-    /// Store a new admin token's hash.
+    /// Store a new token's hash.
     async fn insert_token(
         &self,
+        kind: TokenKind,
         company: &str,
         id: &str,
         secret_hash: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let stmt = self.stmt(
-            "INSERT INTO admin_tokens (company, id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-            &[company.into(), id.into(), secret_hash.into(), now.to_string().into()],
-        )?;
+        let at = now.to_string();
+        let args = [company.into(), id.into(), secret_hash.into(), at.into()];
+        let stmt = self.stmt(kind.insert_sql(), &args)?;
         d1_js::run(&stmt).await?;
         Ok(())
     }
 
     /// The company and stored hash of an unrevoked token.
-    async fn token(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
-        let stmt = self.stmt(
-            "SELECT company, secret_hash FROM admin_tokens WHERE id = ?1 AND revoked_at IS NULL",
-            &[id.into()],
-        )?;
+    async fn token(&self, kind: TokenKind, id: &str) -> Result<Option<TokenOwner>, StoreError> {
+        let stmt = self.stmt(kind.lookup_sql(), &[id.into()])?;
         match d1_js::first(&stmt).await? {
             Some(r) => Ok(Some((r.text("company")?, r.text("secret_hash")?))),
             None => Ok(None),
@@ -335,11 +334,8 @@ impl AdminDirectory for D1Directory {
     }
 
     /// Tokens of a company (never their hashes).
-    async fn tokens(&self, company: &str) -> Result<Vec<TokenInfo>, StoreError> {
-        let stmt = self.stmt(
-            "SELECT id, created_at, revoked_at FROM admin_tokens WHERE company = ?1 ORDER BY created_at",
-            &[company.into()],
-        )?;
+    async fn tokens(&self, kind: TokenKind, company: &str) -> Result<Vec<TokenInfo>, StoreError> {
+        let stmt = self.stmt(kind.list_sql(), &[company.into()])?;
         let rows = d1_js::all(&stmt).await?;
         rows.iter()
             .map(|r| {
@@ -355,12 +351,13 @@ impl AdminDirectory for D1Directory {
     /// Revoke a token; `Ok(false)` when there was no such unrevoked token.
     async fn revoke_token(
         &self,
+        kind: TokenKind,
         company: &str,
         id: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let stmt = self.stmt(
-            "UPDATE admin_tokens SET revoked_at = ?3 WHERE company = ?1 AND id = ?2 AND revoked_at IS NULL",
+            kind.revoke_sql(),
             &[company.into(), id.into(), now.to_string().into()],
         )?;
         Ok(changes(&d1_js::run(&stmt).await?)? == 1)

@@ -67,14 +67,14 @@ pub async fn route(req: Request, env: Env) -> worker::Result<Response> {
         (Patch, ["admin", "companies", c, "security"]) => {
             Box::pin(admin_security::patch_security(req, ctx(&[("company", c)])))
         }
-        (Post, ["admin", "companies", c, "tokens"]) => {
-            Box::pin(admin_security::create_token(req, ctx(&[("company", c)])))
-        }
-        (Get, ["admin", "companies", c, "tokens"]) => {
-            Box::pin(admin_security::list_tokens(req, ctx(&[("company", c)])))
-        }
-        (Delete, ["admin", "companies", c, "tokens", id]) => Box::pin(
-            admin_security::revoke_token(req, ctx(&[("company", c), ("id", id)])),
+        (Post, ["admin", "companies", c, k @ ("tokens" | "scim-tokens")]) => Box::pin(
+            admin_security::create_token(req, ctx(&[("company", c), ("kind", k)])),
+        ),
+        (Get, ["admin", "companies", c, k @ ("tokens" | "scim-tokens")]) => Box::pin(
+            admin_security::list_tokens(req, ctx(&[("company", c), ("kind", k)])),
+        ),
+        (Delete, ["admin", "companies", c, k @ ("tokens" | "scim-tokens"), id]) => Box::pin(
+            admin_security::revoke_token(req, ctx(&[("company", c), ("kind", k), ("id", id)])),
         ),
         (Get, ["admin", c, "security"]) => {
             Box::pin(pages::security_page(req, ctx(&[("company", c)])))

@@ -28,6 +28,8 @@ pub enum Action {
     ChangeSecurity,
     /// Replace the whole settings document, create users, manage admin tokens.
     SupportOnly,
+    /// Create, list and revoke the company's SCIM tokens: Support and the company's admins.
+    ScimTokens,
 }
 
 /// Why a caller may not do something.
@@ -45,7 +47,7 @@ pub fn authorize(role: &Role, action: Action, company: &str) -> Result<(), Denie
         Role::Support => Ok(()),
         Role::Admin { company: own } if own != company => Err(Denied::OtherCompany),
         Role::Admin { .. } => match action {
-            Action::Read | Action::ChangeSecurity => Ok(()),
+            Action::Read | Action::ChangeSecurity | Action::ScimTokens => Ok(()),
             Action::SupportOnly => Err(Denied::SupportOnly("this action")),
         },
     }
@@ -205,7 +207,10 @@ mod tests {
             (admin(), Action::Read, Ok(())),
             (admin(), Action::ChangeSecurity, Ok(())),
             (admin(), Action::SupportOnly, Err(Denied::SupportOnly("this action"))),
+            (Role::Support, Action::ScimTokens, Ok(())),
+            (admin(), Action::ScimTokens, Ok(())),
             (other.clone(), Action::Read, Err(Denied::OtherCompany)),
+            (other.clone(), Action::ScimTokens, Err(Denied::OtherCompany)),
             (other, Action::ChangeSecurity, Err(Denied::OtherCompany)),
         ];
         for (role, action, want) in table {

@@ -11,6 +11,7 @@ use crate::ports::{
     TokenInfo, User,
 };
 use crate::settings::{CompanySettings, Named};
+use crate::tokens::TokenKind;
 
 /// Settings by company.
 #[derive(Debug, Default)]
@@ -49,7 +50,7 @@ pub struct MemoryDirectory {
     pub audit_log: RefCell<Vec<AuditEntry>>,
     /// Permission sets that grant the admin surfaces.
     pub admin_sets: RefCell<BTreeSet<(String, String)>>,
-    /// Admin tokens by ID.
+    /// Admin and SCIM tokens by ID.
     pub tokens: RefCell<BTreeMap<String, MemoryToken>>,
     /// Pending AuthnRequest IDs and their expiry.
     pub requests: RefCell<BTreeMap<(String, String), Timestamp>>,
@@ -61,6 +62,7 @@ pub struct MemoryDirectory {
 /// A stored admin token.
 #[derive(Debug, Clone)]
 pub struct MemoryToken {
+    pub kind: TokenKind,
     pub company: String,
     pub secret_hash: String,
     pub info: TokenInfo,
@@ -269,6 +271,7 @@ impl AdminDirectory for MemoryDirectory {
 
     async fn insert_token(
         &self,
+        kind: TokenKind,
         company: &str,
         id: &str,
         secret_hash: &str,
@@ -281,6 +284,7 @@ impl AdminDirectory for MemoryDirectory {
             revoked_at: None,
         };
         let token = MemoryToken {
+            kind,
             company: company.to_owned(),
             secret_hash: secret_hash.to_owned(),
             info,
@@ -289,22 +293,31 @@ impl AdminDirectory for MemoryDirectory {
         Ok(())
     }
 
-    async fn token(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
+    async fn token(
+        &self,
+        kind: TokenKind,
+        id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
         self.check("token")?;
         let tokens = self.tokens.borrow();
-        let live = tokens.get(id).filter(|t| t.info.revoked_at.is_none());
+        let live = tokens
+            .get(id)
+            .filter(|t| t.kind == kind && t.info.revoked_at.is_none());
         Ok(live.map(|t| (t.company.clone(), t.secret_hash.clone())))
     }
 
-    async fn tokens(&self, company: &str) -> Result<Vec<TokenInfo>, StoreError> {
+    async fn tokens(&self, kind: TokenKind, company: &str) -> Result<Vec<TokenInfo>, StoreError> {
         self.check("tokens")?;
         let tokens = self.tokens.borrow();
-        let ours = tokens.values().filter(|t| t.company == company);
+        let ours = tokens
+            .values()
+            .filter(|t| t.kind == kind && t.company == company);
         Ok(ours.map(|t| t.info.clone()).collect())
     }
 
     async fn revoke_token(
         &self,
+        kind: TokenKind,
         company: &str,
         id: &str,
         now: Timestamp,
@@ -312,7 +325,7 @@ impl AdminDirectory for MemoryDirectory {
         self.check("revoke_token")?;
         let mut tokens = self.tokens.borrow_mut();
         match tokens.get_mut(id) {
-            Some(t) if t.company == company && t.info.revoked_at.is_none() => {
+            Some(t) if t.kind == kind && t.company == company && t.info.revoked_at.is_none() => {
                 t.info.revoked_at = Some(now.to_string());
                 Ok(true)
             }

@@ -4,6 +4,7 @@
 use saml_verify::Timestamp;
 
 use crate::settings::{CompanySettings, Named};
+use crate::tokens::TokenKind;
 use serde::Serialize;
 
 /// A dashboard user of one company; its JSON form is the support API's answer.
@@ -126,7 +127,10 @@ pub trait Directory {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
 }
 
-/// An admin token as the support API lists it (never its hash).
+/// The company a token belongs to and the stored hash of its secret.
+pub type TokenOwner = (String, String);
+
+/// A token as the support API lists it (never its hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenInfo {
     pub id: String,
@@ -171,9 +175,10 @@ pub trait AdminDirectory: Directory {
     /// Whether a permission set of the company grants the admin surfaces.
     async fn is_admin_set(&self, company: &str, permission_set: &str) -> Result<bool, StoreError>;
 
-    /// Store a new admin token's hash.
+    /// Store a new token's hash.
     async fn insert_token(
         &self,
+        kind: TokenKind,
         company: &str,
         id: &str,
         secret_hash: &str,
@@ -181,14 +186,15 @@ pub trait AdminDirectory: Directory {
     ) -> Result<(), StoreError>;
 
     /// The company and stored hash of an unrevoked token.
-    async fn token(&self, id: &str) -> Result<Option<(String, String)>, StoreError>;
+    async fn token(&self, kind: TokenKind, id: &str) -> Result<Option<TokenOwner>, StoreError>;
 
     /// The company's tokens, oldest first.
-    async fn tokens(&self, company: &str) -> Result<Vec<TokenInfo>, StoreError>;
+    async fn tokens(&self, kind: TokenKind, company: &str) -> Result<Vec<TokenInfo>, StoreError>;
 
     /// Revoke a token; `Ok(false)` when there was no such unrevoked token.
     async fn revoke_token(
         &self,
+        kind: TokenKind,
         company: &str,
         id: &str,
         now: Timestamp,

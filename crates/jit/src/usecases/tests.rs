@@ -6,13 +6,14 @@ use saml_verify::Timestamp;
 
 use super::company::{change_security, put_settings, settings_with_domains};
 use super::sign_in_page::{shows_sso_button, sso_button_for};
-use super::tokens::{bearer_role, create_token, revoke_token};
+use super::tokens::{bearer_role, create_token, revoke_token, token_owner};
 use super::users::{create_user, NewUser};
 use super::*;
 use crate::admin::{Role, SecurityChange};
 use crate::memory::{MemoryDirectory, MemorySettings};
 use crate::ports::{AdminDirectory, SettingsStore};
 use crate::settings::CompanySettings;
+use crate::tokens::TokenKind::{Admin as AdminToken, Scim as ScimToken};
 
 pub(super) const NOW: Timestamp = Timestamp(1_767_225_600_000);
 
@@ -174,7 +175,7 @@ fn put_and_get_take_the_domains_from_the_directory_not_the_document() {
 #[test]
 fn tokens_name_their_company_until_revoked() {
     let (_, d) = world(true);
-    let token = block_on(create_token(&d, "acme", "0a1b", "ffee", NOW)).unwrap();
+    let token = block_on(create_token(&d, AdminToken, "acme", "0a1b", "ffee", NOW)).unwrap();
     #[rustfmt::skip]
     let table: Vec<(&str, &str, Option<Role>)> = vec![
         ("support secret", "support-secret", Some(Role::Support)),
@@ -196,26 +197,63 @@ fn tokens_name_their_company_until_revoked() {
         "no support secret set"
     );
     assert_eq!(
-        block_on(revoke_token(&d, "other", "0a1b", NOW))
+        block_on(revoke_token(&d, AdminToken, "other", "0a1b", NOW))
             .unwrap_err()
             .code(),
         Code::TokenUnknown
     );
-    block_on(revoke_token(&d, "acme", "0a1b", NOW)).unwrap();
+    block_on(revoke_token(&d, AdminToken, "acme", "0a1b", NOW)).unwrap();
     assert_eq!(
         block_on(bearer_role(&d, &token, "support-secret")).unwrap(),
         None,
         "revoked"
     );
     assert_eq!(
-        block_on(revoke_token(&d, "acme", "0a1b", NOW))
+        block_on(revoke_token(&d, AdminToken, "acme", "0a1b", NOW))
             .unwrap_err()
             .code(),
         Code::TokenUnknown
     );
-    let listed = block_on(d.tokens("acme")).unwrap();
+    let listed = block_on(d.tokens(AdminToken, "acme")).unwrap();
     assert_eq!(listed.len(), 1);
     assert!(listed[0].revoked_at.is_some());
+}
+
+#[test]
+fn scim_tokens_name_their_company_and_are_no_admin_tokens() {
+    let (_, d) = world(true);
+    let scim = block_on(create_token(&d, ScimToken, "acme", "5c11", "beef", NOW)).unwrap();
+    assert_eq!(scim, "scim_5c11.beef");
+    let owner = |t: &str| block_on(token_owner(&d, ScimToken, t)).unwrap();
+    assert_eq!(owner(&scim), Some(("acme".into(), "5c11".into())));
+    assert_eq!(owner("scim_5c11.beee"), None, "wrong secret");
+    assert_eq!(owner("sat_5c11.beef"), None, "admin prefix");
+    assert_eq!(
+        block_on(bearer_role(&d, &scim, "support-secret")).unwrap(),
+        None,
+        "a SCIM token opens no admin route"
+    );
+    let admin_token = block_on(create_token(&d, AdminToken, "acme", "0a1b", "ffee", NOW)).unwrap();
+    assert_eq!(owner(&admin_token), None, "an admin token is no SCIM token");
+    assert_eq!(
+        owner("scim_0a1b.ffee"),
+        None,
+        "an admin token's id and secret under the SCIM prefix"
+    );
+    let listed = block_on(d.tokens(ScimToken, "acme")).unwrap();
+    assert_eq!(
+        listed.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        ["5c11"]
+    );
+    assert_eq!(
+        block_on(revoke_token(&d, AdminToken, "acme", "5c11", NOW))
+            .unwrap_err()
+            .code(),
+        Code::TokenUnknown,
+        "revoked as the other kind"
+    );
+    block_on(revoke_token(&d, ScimToken, "acme", "5c11", NOW)).unwrap();
+    assert_eq!(owner(&scim), None, "revoked");
 }
 
 #[test]
