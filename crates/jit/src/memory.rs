@@ -119,7 +119,7 @@ impl Directory for MemoryDirectory {
         Ok(CompanyFacts {
             domain_has_confirmed_user: self.users.borrow().values().any(|u| {
                 u.company == company
-                    && counts_for_domain(u.confirmed, u.impersonation)
+                    && counts_for_domain(u.confirmed, u.impersonation, &u.created_via)
                     && email_domain(&u.email).as_deref() == Some(domain)
             }),
             workspace_exists: has(&self.workspaces, ws),
@@ -234,7 +234,10 @@ impl AdminDirectory for MemoryDirectory {
         let users = self.users.borrow();
         let domains: BTreeSet<String> = users
             .values()
-            .filter(|u| u.company == company && counts_for_domain(u.confirmed, u.impersonation))
+            .filter(|u| {
+                u.company == company
+                    && counts_for_domain(u.confirmed, u.impersonation, &u.created_via)
+            })
             .filter_map(|u| email_domain(&u.email))
             .collect();
         Ok(domains.into_iter().collect())

@@ -64,12 +64,33 @@ impl PolicyRefusal {
 /// The rule "a domain qualifies for provisioning when it has at least one confirmed,
 /// non-impersonation user" rests on this predicate: whether one user counts for its domain. The
 /// in-memory store calls it; the D1 store uses [`COUNTS_FOR_DOMAIN_SQL`], checked against it.
-pub fn counts_for_domain(confirmed: bool, impersonation: bool) -> bool {
-    confirmed && !impersonation
+///
+/// A user created through SCIM (`created_via` `scim`) never counts (issue #14): a SCIM token is
+/// held by whoever administers the IdP, who also controls what SAML asserts, so a SCIM user
+/// counting (even only after a SAML sign-in) would let the IdP alone make any domain
+/// (gmail.com) provisionable. SCIM may create users only where JIT could provision them
+/// ([`scim_may_use_domain`]), so it opens no new domain either.
+pub fn counts_for_domain(confirmed: bool, impersonation: bool, created_via: &str) -> bool {
+    confirmed && !impersonation && created_via != "scim"
 }
 
-/// [`counts_for_domain`] over the `users` table's INTEGER 0/1 flags, for D1 queries.
-pub const COUNTS_FOR_DOMAIN_SQL: &str = "confirmed = 1 AND impersonation = 0";
+/// [`counts_for_domain`] over the `users` table's INTEGER 0/1 flags and `created_via`, for D1.
+pub const COUNTS_FOR_DOMAIN_SQL: &str =
+    "confirmed = 1 AND impersonation = 0 AND created_via <> 'scim'";
+
+/// Whether SCIM may create a user at `domain`, or change a user's userName into it: only in a
+/// domain JIT could provision, one that already has a user that [`counts_for_domain`], or an
+/// exception domain Support granted (compared ignoring case). Otherwise `domain_not_allowed`.
+pub fn scim_may_use_domain(
+    domain: &str,
+    domain_has_confirmed_user: bool,
+    exception_domains: &[String],
+) -> bool {
+    domain_has_confirmed_user
+        || exception_domains
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(domain))
+}
 
 /// The lower-cased domain of an address (after the last `@`).
 pub fn email_domain(email: &str) -> Option<String> {
@@ -176,33 +197,62 @@ mod tests {
         }
     }
 
-    /// The SQL form is a conjunction `column = 0|1`; evaluated on every flag combination it
-    /// gives the predicate's answer.
+    /// The SQL form is a conjunction of `column = 0|1` and `created_via <> '…'`; evaluated on
+    /// every combination it gives the predicate's answer.
     #[test]
     fn the_sql_form_of_the_domain_rule_agrees_with_the_predicate() {
-        let terms: Vec<(&str, bool)> = COUNTS_FOR_DOMAIN_SQL
+        let terms: Vec<(&str, &str, &str)> = COUNTS_FOR_DOMAIN_SQL
             .split(" AND ")
             .map(|t| {
-                let (col, v) = t.split_once(" = ").unwrap();
-                assert!(v == "0" || v == "1", "{t}");
-                (col, v == "1")
+                let (col, op, v) = match t.split_once(" <> ") {
+                    Some((c, v)) => (c, "<>", v.trim_matches('\'')),
+                    None => t.split_once(" = ").map(|(c, v)| (c, "=", v)).unwrap(),
+                };
+                (col, op, v)
             })
             .collect();
         for confirmed in [false, true] {
             for impersonation in [false, true] {
-                let sql = terms.iter().all(|&(col, want)| match col {
-                    "confirmed" => confirmed == want,
-                    "impersonation" => impersonation == want,
-                    other => panic!("unknown column {other}"),
-                });
-                assert_eq!(
-                    sql,
-                    counts_for_domain(confirmed, impersonation),
-                    "confirmed={confirmed} impersonation={impersonation}"
-                );
+                for via in ["admin", "jit", "scim"] {
+                    let sql = terms.iter().all(|&(col, op, v)| match (col, op) {
+                        ("confirmed", "=") => confirmed == (v == "1"),
+                        ("impersonation", "=") => impersonation == (v == "1"),
+                        ("created_via", "<>") => via != v,
+                        other => panic!("unknown term {other:?}"),
+                    });
+                    assert_eq!(
+                        sql,
+                        counts_for_domain(confirmed, impersonation, via),
+                        "confirmed={confirmed} impersonation={impersonation} via={via}"
+                    );
+                }
             }
         }
-        assert!(counts_for_domain(true, false));
+        assert!(counts_for_domain(true, false, "admin"));
+        assert!(counts_for_domain(true, false, "jit"));
+        assert!(
+            !counts_for_domain(true, false, "scim"),
+            "SCIM users never count"
+        );
+    }
+
+    #[test]
+    fn scim_creates_users_only_where_jit_could() {
+        let exceptions = vec!["Decorumsoft.EU".to_owned()];
+        #[rustfmt::skip]
+        let table = [
+            ("domain with a user that counts", "decorumsoft.com", true, true),
+            ("gmail.com, nobody there", "gmail.com", false, false),
+            ("exception domain, any case", "decorumsoft.eu", false, true),
+            ("subdomain of an exception", "x.decorumsoft.eu", false, false),
+        ];
+        for (case, domain, has_user, want) in table {
+            assert_eq!(
+                scim_may_use_domain(domain, has_user, &exceptions),
+                want,
+                "{case}"
+            );
+        }
     }
 
     #[test]

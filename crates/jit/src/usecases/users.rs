@@ -81,7 +81,7 @@ pub async fn create_user<S: SettingsStore, D: AdminDirectory>(
         return Err(AdminError::UserExists);
     }
     let mut mirror_error = None;
-    if counts_for_domain(user.confirmed, user.impersonation) {
+    if counts_for_domain(user.confirmed, user.impersonation, &user.created_via) {
         mirror_error = refresh_domains_mirror(store, dir, company).await.err();
     }
     Ok(Created { user, mirror_error })
