@@ -12,7 +12,7 @@ use crate::admin::log_mirror_error;
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
 use crate::platform::{
-    endpoints, new_reference, now, public_origin, random_seed, secret, session_secret,
+    endpoints, new_reference, now, public_origin, random_seed, secret, secret_hex, session_secret,
 };
 use crate::respond::{harden, header, log_line, read_body, refusal_response};
 use crate::routes::RouteContext;
@@ -42,6 +42,9 @@ pub async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Re
         Err(r) => return refuse(r),
     };
     let sp = endpoints(&ctx.env, &company);
+    let Some(new_user_id) = secret_hex(16) else {
+        return refuse(Refusal::new(Code::RandomUnavailable, "no random user ID"));
+    };
     let request = AcsRequest {
         company: &company,
         saml_response: saml_response.as_bytes(),
@@ -52,6 +55,7 @@ pub async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Re
         reference: &reference,
         session_secret: secret.as_bytes(),
         sp_keys: &keys.keys,
+        new_user_id: &new_user_id,
         blinding: keys.blinding,
     };
     match acs(&request, &kv, &dir).await {

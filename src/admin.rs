@@ -16,7 +16,7 @@ use worker::{console_error, Env, Request, Response};
 use crate::auth::{self, AuthError};
 use crate::d1::D1Directory;
 use crate::kv::KvSettings;
-use crate::platform::{endpoints, now};
+use crate::platform::{endpoints, now, secret_hex};
 use crate::respond::{error, field_error, log_line, read_body, reply, store_error};
 use crate::routes::RouteContext;
 
@@ -159,7 +159,10 @@ pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<
         Ok(n) => n,
         Err(e) => return field_error(&e),
     };
-    match create(&c.kv, &c.dir, &settings, &c.company, new, now()).await {
+    let Some(id) = secret_hex(16) else {
+        return error(Code::RandomUnavailable, "no random user ID");
+    };
+    match create(&c.kv, &c.dir, &settings, (&c.company, &id), new, now()).await {
         Ok(done) => {
             if let Some(e) = done.mirror_error {
                 log_mirror_error(&c.company, &e);

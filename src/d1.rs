@@ -1,12 +1,15 @@
 //! The [`Directory`] port on D1: users, workspaces, permission sets, replay cache, audit log.
 //! Every query is parameterised; multi-statement writes go in one `batch` (one transaction).
 
-use jit::policy::{email_domain, COUNTS_FOR_DOMAIN_SQL};
+use jit::lifecycle::account::{Binding, Found};
+use jit::lifecycle::plan::Plan;
+use jit::policy::COUNTS_FOR_DOMAIN_SQL;
 use jit::ports::{
     AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, StoreError, TokenInfo,
     TokenOwner, User,
 };
 use jit::settings::Named;
+use jit::sql::{self, Stmt, Value, USER_SELECT};
 use jit::tokens::TokenKind;
 use saml_verify::Timestamp;
 use wasm_bindgen::JsValue;
@@ -24,26 +27,30 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("D1: {e}"))
 }
 
-fn opt(v: Option<&str>) -> JsValue {
-    v.map_or(JsValue::NULL, JsValue::from)
-}
-
-/// A `users` row (flags are INTEGER 0/1).
+/// A row of [`USER_SELECT`] (flags are INTEGER 0/1).
 fn user_from(r: &Row) -> Result<User, StoreError> {
     Ok(User {
         company: r.text("company")?,
+        id: r.text("id")?,
         email: r.text("email")?,
-        workspace: r.opt_text("workspace")?,
-        permission_set: r.opt_text("permission_set")?,
+        memberships: sql::memberships_from_json(&r.text("memberships")?)
+            .map_err(|e| StoreError::Corrupt(format!("D1: memberships: {e}")))?,
         confirmed: r.flag("confirmed")?,
         impersonation: r.flag("impersonation")?,
         created_via: r.text("created_via")?,
         created_at: r.text("created_at")?,
         last_login_at: r.opt_text("last_login_at")?,
+        first_name: r.opt_text("first_name")?,
+        last_name: r.opt_text("last_name")?,
+        name_id: r.opt_text("name_id")?,
+        name_id_issuer: r.opt_text("name_id_issuer")?,
+        active: r.flag("active")?,
     })
 }
 
-const USER_COLUMNS: &str = "company, email, workspace, permission_set, confirmed, impersonation, created_via, created_at, last_login_at";
+fn json_list(r: &Row, col: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(&r.text(col)?).map_err(|e| StoreError::Corrupt(format!("D1: {col}: {e}")))
+}
 
 impl D1Directory {
     pub fn new(db: D1Database) -> Self {
@@ -65,46 +72,28 @@ impl D1Directory {
         self.db.prepare(sql).bind(args).map_err(unavailable)
     }
 
-    fn audit_stmt(
-        &self,
-        e: &AuditEntry,
-        only_if_changed: bool,
-    ) -> Result<D1PreparedStatement, StoreError> {
-        let sql = if only_if_changed {
-            "INSERT INTO audit_log (company, at, event, email, assertion_id, reason, reference) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() = 1"
-        } else {
-            "INSERT INTO audit_log (company, at, event, email, assertion_id, reason, reference) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-        };
-        self.stmt(
-            sql,
-            &[
-                e.company.as_str().into(),
-                e.at.to_string().into(),
-                e.event.as_str().into(),
-                opt(e.email.as_deref()),
-                opt(e.assertion_id.as_deref()),
-                opt(e.reason.as_deref()),
-                e.reference.as_str().into(),
-            ],
-        )
+    /// Prepare a [`jit::sql`] statement.
+    fn prepare(&self, st: &Stmt) -> Result<D1PreparedStatement, StoreError> {
+        let args: Vec<JsValue> = st
+            .args
+            .iter()
+            .map(|v| match v {
+                Value::Text(t) => JsValue::from(t.as_str()),
+                Value::Int(i) => JsValue::from(*i as f64),
+                Value::Null => JsValue::NULL,
+            })
+            .collect();
+        self.stmt(&st.sql, &args)
     }
 
-    fn insert_user_stmt(&self, u: &User) -> Result<D1PreparedStatement, StoreError> {
-        self.stmt(
-            &format!("INSERT INTO users ({USER_COLUMNS}, domain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING"),
-            &[
-                u.company.as_str().into(),
-                u.email.as_str().into(),
-                opt(u.workspace.as_deref()),
-                opt(u.permission_set.as_deref()),
-                i32::from(u.confirmed).into(),
-                i32::from(u.impersonation).into(),
-                u.created_via.as_str().into(),
-                u.created_at.as_str().into(),
-                opt(u.last_login_at.as_deref()),
-                email_domain(&u.email).unwrap_or_default().into(),
-            ],
-        )
+    /// Run statements as one batch; whether the first changed exactly one row.
+    async fn batch_applied(&self, stmts: &[Stmt]) -> Result<bool, StoreError> {
+        let prepared = stmts
+            .iter()
+            .map(|s| self.prepare(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let results = d1_js::batch(&self.db, &prepared).await?;
+        Ok(results.first().map(changes).transpose()? == Some(1))
     }
 
     /// Delete replay-cache entries that have expired; returns how many.
@@ -126,7 +115,7 @@ impl D1Directory {
 impl Directory for D1Directory {
     async fn user(&self, company: &str, email: &str) -> Result<Option<User>, StoreError> {
         let stmt = self.stmt(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 AND email = ?2"),
+            &format!("{USER_SELECT} WHERE u.company = ?1 AND u.email = ?2"),
             &[company.into(), email.into()],
         )?;
         d1_js::first(&stmt)
@@ -136,26 +125,33 @@ impl Directory for D1Directory {
             .transpose()
     }
 
+    async fn accounts(
+        &self,
+        company: &str,
+        email: &str,
+        binding: Option<&Binding>,
+    ) -> Result<Found, StoreError> {
+        let stmt = self.prepare(&sql::accounts(company, email, binding))?;
+        let rows = d1_js::all(&stmt).await?;
+        let users = rows.iter().map(user_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(sql::found(users, email, binding))
+    }
+
     async fn company_facts(
         &self,
         company: &str,
         domain: &str,
-        ws: Option<&str>,
-        ps: Option<&str>,
+        ws: &[String],
+        ps: &[String],
     ) -> Result<CompanyFacts, StoreError> {
-        let stmt = self.stmt(
-                &format!("SELECT EXISTS (SELECT 1 FROM users WHERE company = ?1 AND domain = ?2 AND {COUNTS_FOR_DOMAIN_SQL}) AS domain_ok, \
-                 EXISTS (SELECT 1 FROM workspaces WHERE company = ?1 AND id = ?3) AS ws_ok, \
-                 EXISTS (SELECT 1 FROM permission_sets WHERE company = ?1 AND id = ?4) AS ps_ok"),
-                &[company.into(), domain.into(), opt(ws), opt(ps)],
-            )?;
+        let stmt = self.prepare(&sql::company_facts(company, domain, ws, ps))?;
         let r = d1_js::first(&stmt)
             .await?
-            .ok_or_else(|| StoreError::Corrupt("no row from EXISTS query".into()))?;
+            .ok_or_else(|| StoreError::Corrupt("no row from the facts query".into()))?;
         Ok(CompanyFacts {
             domain_has_confirmed_user: r.flag("domain_ok")?,
-            workspace_exists: r.flag("ws_ok")?,
-            permission_set_exists: r.flag("ps_ok")?,
+            missing_workspaces: json_list(&r, "ws_missing")?,
+            missing_permission_sets: json_list(&r, "ps_missing")?,
         })
     }
 
@@ -194,33 +190,12 @@ impl Directory for D1Directory {
         Ok(changes(&d1_js::run(&stmt).await?)? == 1)
     }
 
-    async fn sign_in(
-        &self,
-        company: &str,
-        email: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        let update = self.stmt(
-            "UPDATE users SET last_login_at = ?3 WHERE company = ?1 AND email = ?2",
-            &[company.into(), email.into(), audit.at.to_string().into()],
-        )?;
-        let results = d1_js::batch(&self.db, &[update, self.audit_stmt(audit, true)?]).await?;
-        match results.first().map(changes).transpose()? {
-            Some(1) => Ok(()),
-            _ => Err(StoreError::Unavailable("sign-in updated no user".into())),
-        }
-    }
-
-    async fn provision(&self, user: &User, audit: &AuditEntry) -> Result<bool, StoreError> {
-        // The audit row is inserted only when the user row was: a concurrent first login that
-        // lost the race writes nothing here and signs in instead.
-        let stmts = [self.insert_user_stmt(user)?, self.audit_stmt(audit, true)?];
-        let results = d1_js::batch(&self.db, &stmts).await?;
-        Ok(results.first().map(changes).transpose()? == Some(1))
+    async fn write_sign_in(&self, plan: &Plan) -> Result<bool, StoreError> {
+        self.batch_applied(&sql::sign_in_batch(plan)).await
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        d1_js::run(&self.audit_stmt(entry, false)?).await?;
+        d1_js::run(&self.prepare(&sql::audit(entry))?).await?;
         Ok(())
     }
 }
@@ -228,13 +203,12 @@ impl Directory for D1Directory {
 impl AdminDirectory for D1Directory {
     /// Create a user through the support API. `Ok(false)` when the email is taken.
     async fn insert_user(&self, u: &User) -> Result<bool, StoreError> {
-        let r = d1_js::run(&self.insert_user_stmt(u)?).await?;
-        Ok(changes(&r)? == 1)
+        self.batch_applied(&sql::insert_user(u)).await
     }
 
     async fn users(&self, company: &str) -> Result<Vec<User>, StoreError> {
         let stmt = self.stmt(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE company = ?1 ORDER BY email"),
+            &format!("{USER_SELECT} WHERE u.company = ?1 ORDER BY u.email"),
             &[company.into()],
         )?;
         d1_js::all(&stmt).await?.iter().map(user_from).collect()
@@ -242,7 +216,7 @@ impl AdminDirectory for D1Directory {
 
     async fn audit_rows(&self, company: &str) -> Result<Vec<AuditRow>, StoreError> {
         let stmt = self.stmt(
-            "SELECT at, event, email, assertion_id, reason, reference FROM audit_log WHERE company = ?1 ORDER BY id DESC LIMIT 1000",
+            "SELECT at, event, email, assertion_id, reason, reference, actor, detail FROM audit_log WHERE company = ?1 ORDER BY id DESC LIMIT 1000",
             &[company.into()],
         )?;
         let rows = d1_js::all(&stmt).await?;
@@ -255,6 +229,8 @@ impl AdminDirectory for D1Directory {
                     assertion_id: r.opt_text("assertion_id")?,
                     reason: r.opt_text("reason")?,
                     reference: r.text("reference")?,
+                    actor: r.opt_text("actor")?,
+                    detail: r.opt_text("detail")?,
                 })
             })
             .collect()

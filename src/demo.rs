@@ -147,16 +147,7 @@ pub async fn dashboard(req: Request, ctx: RouteContext) -> worker::Result<Respon
             .flatten(),
         Err(_) => None,
     };
-    let details = user.map_or(String::new(), |u| {
-        format!(
-            "<ul><li>workspace: <code>{}</code></li><li>permission set: <code>{}</code></li><li>created via: <code>{}</code> at {}</li><li>last login: {}</li></ul>",
-            esc(u.workspace.as_deref().unwrap_or("-")),
-            esc(u.permission_set.as_deref().unwrap_or("-")),
-            esc(&u.created_via),
-            esc(&u.created_at),
-            esc(u.last_login_at.as_deref().unwrap_or("-"))
-        )
-    });
+    let details = user.as_ref().map_or(String::new(), web::account_html);
     let body = format!(
         "<p>Signed in as <strong>{}</strong> at company <code>{}</code>.</p>{details}<p><a href=\"/demo/idp\">Back to the demo identity provider</a></p>",
         esc(&c.email),

@@ -121,7 +121,7 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    let form = match read_body(&mut req, 16 << 10)
+    let form = match read_body(&mut req, 64 << 10)
         .await
         .and_then(|b| web::parse_form(&b))
     {
@@ -143,11 +143,18 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    let change = SecurityChange {
-        provisioning_enabled: Some(field("provisioning_enabled").as_deref() == Some("on")),
-        default_workspace: field("default_workspace"),
-        default_permission_set: field("default_permission_set"),
-        ..Default::default()
+    let change = if field("section").as_deref() == Some("lifecycle") {
+        match web::lifecycle_form::change(|n| web::single(&form, n, false).ok().flatten()) {
+            Ok(c) => c,
+            Err(_) => return refuse(Code::InvalidField, lang),
+        }
+    } else {
+        SecurityChange {
+            provisioning_enabled: Some(field("provisioning_enabled").as_deref() == Some("on")),
+            default_workspace: field("default_workspace"),
+            default_permission_set: field("default_permission_set"),
+            ..Default::default()
+        }
     };
     match usecase::change_security(&c.kv, &company, &c.role, &change).await {
         Ok(_) => see_other(&format!(
@@ -186,7 +193,7 @@ fn login_form(lang: Lang, company: &str, email: &str) -> String {
 pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result<Response> {
     let company = ctx.param("company").cloned().unwrap_or_default();
     let lang = lang_of(&req);
-    let form = match read_body(&mut req, 16 << 10)
+    let form = match read_body(&mut req, 64 << 10)
         .await
         .and_then(|b| web::parse_form(&b))
     {

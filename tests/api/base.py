@@ -49,7 +49,7 @@ class Base(unittest.TestCase):
         c = new_company_id()
         r = W.support("PUT", f"/admin/companies/{c}", settings_doc(IDP, **over))
         self.assertEqual(r.status, 200, f"PUT settings: {r!r}")
-        self.add_user(c, ADMIN, permission_set="admin")
+        self.add_user(c, ADMIN, workspace="main", permission_set="admin")
         self.add_user(c, JON)
         return c
 
@@ -141,7 +141,7 @@ class Base(unittest.TestCase):
         return [
             ("PUT", f"/admin/companies/{c}", settings_doc(IDP, display_name="Hijacked")),
             ("POST", f"/admin/companies/{c}/users", {"email": "mallory@decorumsoft.com", "confirmed": True,
-                                                      "impersonation": False, "permission_set": "admin"}),
+                                                      "impersonation": False, "workspace": "main", "permission_set": "admin"}),
             ("POST", f"/admin/companies/{c}/tokens", None),
             ("GET", f"/admin/companies/{c}/tokens", None),
             ("DELETE", f"/admin/companies/{c}/tokens/{victim_token_id}", None),

@@ -109,7 +109,7 @@ async function newCompany(over = {}) {
   let r = await api('PUT', `/admin/companies/${c}`, settingsDoc(over));
   assert.equal(r.status, 200, r.show);
   for (const [email, ps] of [[ADMIN, 'admin'], [JON, 'member']]) {
-    r = await api('POST', `/admin/companies/${c}/users`, { email, confirmed: true, impersonation: false, permission_set: ps });
+    r = await api('POST', `/admin/companies/${c}/users`, { email, confirmed: true, impersonation: false, workspace: 'main', permission_set: ps });
     assert.equal(r.status, 201, r.show);
   }
   return c;

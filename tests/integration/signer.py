@@ -144,6 +144,7 @@ class TestIdP:
         name_id: str | None = None,
         name_id_format: str | None = None,
         email_attribute: bool = True,
+        attributes: dict | None = None,
         attacker: bool = False,
         status: str = STATUS_SUCCESS,
         response_id: str | None = None,
@@ -158,6 +159,7 @@ class TestIdP:
         name_id/name_id_format: defaults to the email with the emailAddress format; pass an opaque
         value and FORMAT_PERSISTENT to carry the email only in the `email` attribute.
         email_attribute: include the `email` attribute (when email is not None).
+        attributes: more attributes, name -> list of string values (an IdP's claim shapes).
         destination: None means the ACS URL; "" leaves the attribute out.
         expired: every window ended about an hour ago. not_yet_valid: starts in an hour.
         attacker: sign with the attacker's key (its own certificate goes in KeyInfo).
@@ -188,16 +190,19 @@ class TestIdP:
         irt = f' InResponseTo="{_attr(in_response_to)}"' if in_response_to else ""
         dest = f' Destination="{_attr(destination)}"' if destination else ""
 
-        attributes = ""
+        extra = dict(attributes or {})
         if email is not None and email_attribute:
-            attributes = (
-                "<saml:AttributeStatement>"
-                '<saml:Attribute Name="email" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">'
-                f'<saml:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" '
-                f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">{_xml_escape(email)}</saml:AttributeValue>'
-                "</saml:Attribute>"
-                "</saml:AttributeStatement>"
-            )
+            extra = {"email": [email], **extra}
+        attributes = ""
+        if extra:
+            attributes = "<saml:AttributeStatement>" + "".join(
+                f'<saml:Attribute Name="{_attr(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">'
+                + "".join(
+                    '<saml:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+                    f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">{_xml_escape(v)}</saml:AttributeValue>'
+                    for v in values)
+                + "</saml:Attribute>"
+                for name, values in extra.items()) + "</saml:AttributeStatement>"
 
         assertion_sig = signature_template(aid) if sign in ("assertion", "both") else ""
         assertion = (

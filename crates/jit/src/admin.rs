@@ -7,6 +7,7 @@
 
 use serde::Deserialize;
 
+use crate::lifecycle::{AttributeNames, GroupMappings};
 use crate::settings::{CompanySettings, FieldError};
 
 /// The caller, once authenticated.
@@ -70,6 +71,9 @@ pub struct SecurityChange {
     pub default_permission_set: Option<String>,
     pub exception_domains: Option<Vec<String>>,
     pub allow_sha1: Option<bool>,
+    /// `saml.attributes` (the defaults are stored as absent).
+    pub attributes: Option<AttributeNames>,
+    pub group_mappings: Option<GroupMappings>,
 }
 
 /// Why a change was not applied.
@@ -123,6 +127,12 @@ pub fn apply(
     if let Some(p) = &change.default_permission_set {
         next.provisioning.default_permission_set = Some(p.clone());
     }
+    if let Some(a) = &change.attributes {
+        next.saml.attributes = (*a != AttributeNames::default()).then(|| a.clone());
+    }
+    if let Some(m) = &change.group_mappings {
+        next.group_mappings = m.clone();
+    }
     // Through the document's JSON form: the same parse and validation as a full PUT.
     let json = next.to_json();
     CompanySettings::parse(json.as_bytes()).map_err(|mut e| {
@@ -139,7 +149,9 @@ fn rename_field(field: &str) -> String {
         "provisioning.default_workspace" => "default_workspace".into(),
         "provisioning.default_permission_set" => "default_permission_set".into(),
         "provisioning" => "provisioning_enabled".into(),
-        f if f.starts_with("saml.idp_certificates") => f.trim_start_matches("saml.").into(),
+        f if f.starts_with("saml.idp_certificates") || f.starts_with("saml.attributes") => {
+            f.trim_start_matches("saml.").into()
+        }
         f => f.into(),
     }
 }
@@ -162,6 +174,7 @@ mod tests {
                 email_attributes: None,
                 sp_certificates: vec![],
                 idp_sso_url: None,
+                attributes: None,
             },
             provisioning: Provisioning {
                 enabled,
@@ -187,6 +200,7 @@ mod tests {
                 name: "Member".into(),
                 admin: false,
             }],
+            group_mappings: Default::default(),
         }
     }
 

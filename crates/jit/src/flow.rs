@@ -3,10 +3,7 @@
 
 use saml_verify::{Timestamp, VerifiedAssertion};
 
-use crate::policy::{decide, email_domain, Decision, Facts};
-use crate::ports::{
-    AuditEntry, AuditEvent, CompanyFacts, Directory, SettingsStore, StoreError, User,
-};
+use crate::ports::{AuditEntry, AuditEvent, Directory, SettingsStore, StoreError};
 use crate::session::{self, Claims, MAX_AGE_SECONDS};
 use crate::settings::CompanySettings;
 use crate::{redirect, Code, Refusal};
@@ -26,6 +23,8 @@ pub struct AcsRequest<'a> {
     pub session_secret: &'a [u8],
     /// This company's SP decryption keys (from the `SP_KEYS` secret), for encrypted assertions.
     pub sp_keys: &'a [saml_verify::DecryptionKey],
+    /// A fresh random ID (lower hex) for the account, should this sign-in create one.
+    pub new_user_id: &'a str,
     /// Fresh random bytes for this request that blind RSA decryption (see
     /// [`saml_verify::BlindingSeed`]).
     pub blinding: Option<saml_verify::BlindingSeed>,
@@ -53,7 +52,7 @@ fn store_refusal(e: StoreError) -> Refusal {
 
 /// A refused sign-in, with what its audit row may name: the email and assertion ID once known.
 #[derive(Debug)]
-struct Failure {
+pub(crate) struct Failure {
     refusal: Refusal,
     email: Option<String>,
     assertion_id: Option<String>,
@@ -72,13 +71,13 @@ impl Failure {
 
 /// What the audit row of a failure may name, as far as the flow got.
 #[derive(Clone, Copy)]
-struct Known<'a> {
-    email: Option<&'a str>,
-    assertion_id: &'a str,
+pub(crate) struct Known<'a> {
+    pub email: Option<&'a str>,
+    pub assertion_id: &'a str,
 }
 
 impl Known<'_> {
-    fn fail(self, refusal: Refusal) -> Failure {
+    pub fn fail(self, refusal: Refusal) -> Failure {
         Failure {
             refusal,
             email: self.email.map(str::to_owned),
@@ -86,7 +85,7 @@ impl Known<'_> {
         }
     }
 
-    fn store(self, e: StoreError) -> Failure {
+    pub fn store(self, e: StoreError) -> Failure {
         self.fail(store_refusal(e))
     }
 }
@@ -114,7 +113,7 @@ pub async fn acs<S: SettingsStore, D: Directory>(
     result.map_err(|f| f.refusal)
 }
 
-fn audit(
+pub(crate) fn audit(
     req: &AcsRequest<'_>,
     event: AuditEvent,
     email: Option<String>,
@@ -129,6 +128,8 @@ fn audit(
         assertion_id,
         reason: reason.map(str::to_owned),
         reference: req.reference.to_owned(),
+        actor: Some("saml".into()),
+        detail: None,
     }
 }
 
@@ -146,9 +147,11 @@ async fn run<S: SettingsStore, D: Directory>(
         email: email.as_deref(),
         assertion_id: &v.assertion_id,
     };
-    let decision = decide_sign_in(req, dir, &company, &v, known).await?;
-    let email = email.clone().unwrap_or_default();
-    let created = persist(req, dir, decision, &email, known).await?;
+    let Some(email) = email.clone() else {
+        let r = Refusal::new(Code::EmailMissing, "the assertion carries no email");
+        return Err(known.fail(r));
+    };
+    let created = crate::sign_in::account(req, dir, &company, &v, &email, known).await?;
     let session = issue_session(req, &email, &v).map_err(|r| known.fail(r))?;
     let (redirect, relay_state_followed) =
         redirect::target(req.relay_state, &company.dashboard_url);
@@ -231,97 +234,6 @@ async fn claim<D: Directory>(
         return Err(known.fail(r));
     }
     Ok(())
-}
-
-/// Gather the facts from the directory and apply [`decide`]: sign in, provision, or refuse.
-async fn decide_sign_in<D: Directory>(
-    req: &AcsRequest<'_>,
-    dir: &D,
-    company: &CompanySettings,
-    v: &VerifiedAssertion,
-    known: Known<'_>,
-) -> Result<Decision, Failure> {
-    let existing = match known.email {
-        Some(e) => dir.user(req.company, e).await.map_err(|e| known.store(e))?,
-        None => None,
-    };
-    let p = &company.provisioning;
-    let facts = match (known.email, &existing) {
-        (Some(e), None) => dir
-            .company_facts(
-                req.company,
-                &email_domain(e).unwrap_or_default(),
-                p.default_workspace.as_deref(),
-                p.default_permission_set.as_deref(),
-            )
-            .await
-            .map_err(|e| known.store(e))?,
-        _ => CompanyFacts::default(),
-    };
-    match decide(&Facts {
-        email: known.email,
-        user_exists: existing.is_some(),
-        idp_initiated: v.in_response_to.is_none(),
-        provisioning: p,
-        exception_domains: &company.exception_domains,
-        domain_has_confirmed_user: facts.domain_has_confirmed_user,
-        default_workspace_exists: facts.workspace_exists,
-        default_permission_set_exists: facts.permission_set_exists,
-    }) {
-        Decision::Refuse(r) => Err(known.fail(Refusal::new(
-            r.code(),
-            format!("policy refused the sign-in ({})", r.code()),
-        ))),
-        d => Ok(d),
-    }
-}
-
-/// Write the user (when provisioning) or the last login, each with its audit row; whether the
-/// user was created (a concurrent first login that lost the race signs in).
-async fn persist<D: Directory>(
-    req: &AcsRequest<'_>,
-    dir: &D,
-    decision: Decision,
-    email: &str,
-    known: Known<'_>,
-) -> Result<bool, Failure> {
-    let aid = Some(known.assertion_id.to_owned());
-    let created = match decision {
-        Decision::Provision {
-            workspace,
-            permission_set,
-        } => {
-            let user = User {
-                company: req.company.to_owned(),
-                email: email.to_owned(),
-                workspace: Some(workspace),
-                permission_set: Some(permission_set),
-                confirmed: true,
-                impersonation: false,
-                created_via: "jit".into(),
-                created_at: req.now.to_string(),
-                last_login_at: Some(req.now.to_string()),
-            };
-            let entry = audit(
-                req,
-                AuditEvent::Provisioned,
-                Some(email.to_owned()),
-                aid.clone(),
-                None,
-            );
-            dir.provision(&user, &entry)
-                .await
-                .map_err(|e| known.store(e))?
-        }
-        _ => false,
-    };
-    if !created {
-        let entry = audit(req, AuditEvent::SignedIn, Some(email.to_owned()), aid, None);
-        dir.sign_in(req.company, email, &entry)
-            .await
-            .map_err(|e| known.store(e))?;
-    }
-    Ok(created)
 }
 
 /// The session cookie's value (README "The session cookie").

@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use saml_verify::Timestamp;
 
+use crate::lifecycle::account::{Binding, Found};
+use crate::lifecycle::plan::Plan;
 use crate::policy::{counts_for_domain, email_domain};
 use crate::ports::{
     AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, SettingsStore, StoreError,
@@ -54,8 +56,8 @@ pub struct MemoryDirectory {
     pub tokens: RefCell<BTreeMap<String, MemoryToken>>,
     /// Pending AuthnRequest IDs and their expiry.
     pub requests: RefCell<BTreeMap<(String, String), Timestamp>>,
-    /// Name of an operation (`user`, `company_facts`, `claim_assertion`, `sign_in`, `provision`,
-    /// `audit`) that fails with `Unavailable`, writing nothing.
+    /// Name of an operation (`user`, `accounts`, `company_facts`, `claim_assertion`,
+    /// `write_sign_in`, `audit`, …) that fails with `Unavailable`, writing nothing.
     pub fail_on: RefCell<Option<&'static str>>,
 }
 
@@ -80,14 +82,14 @@ impl MemoryDirectory {
     pub fn add_user(&self, company: &str, email: &str, confirmed: bool, impersonation: bool) {
         let u = User {
             company: company.into(),
+            id: format!("id-{}", email.to_ascii_lowercase()),
             email: email.to_ascii_lowercase(),
-            workspace: None,
-            permission_set: None,
             confirmed,
             impersonation,
             created_via: "admin".into(),
             created_at: "2025-01-01T00:00:00.000Z".into(),
-            last_login_at: None,
+            active: true,
+            ..User::default()
         };
         self.users
             .borrow_mut()
@@ -105,16 +107,45 @@ impl Directory for MemoryDirectory {
             .cloned())
     }
 
+    async fn accounts(
+        &self,
+        company: &str,
+        email: &str,
+        binding: Option<&Binding>,
+    ) -> Result<Found, StoreError> {
+        self.check("accounts")?;
+        let users = self.users.borrow();
+        let ours = || users.values().filter(|u| u.company == company);
+        Ok(Found {
+            by_binding: binding.and_then(|b| {
+                ours()
+                    .find(|u| {
+                        u.name_id.as_deref() == Some(b.name_id.as_str())
+                            && u.name_id_issuer.as_deref() == Some(b.issuer.as_str())
+                    })
+                    .cloned()
+            }),
+            by_email: ours().find(|u| u.email == email).cloned(),
+        })
+    }
+
     async fn company_facts(
         &self,
         company: &str,
         domain: &str,
-        ws: Option<&str>,
-        ps: Option<&str>,
+        workspaces: &[String],
+        permission_sets: &[String],
     ) -> Result<CompanyFacts, StoreError> {
         self.check("company_facts")?;
-        let has = |set: &RefCell<BTreeSet<(String, String)>>, id: Option<&str>| {
-            id.is_some_and(|id| set.borrow().contains(&(company.to_owned(), id.to_owned())))
+        let missing = |set: &RefCell<BTreeSet<(String, String)>>, ids: &[String]| {
+            let set = set.borrow();
+            let mut out: Vec<String> = ids
+                .iter()
+                .filter(|id| !set.contains(&(company.to_owned(), (*id).clone())))
+                .cloned()
+                .collect();
+            out.dedup();
+            out
         };
         Ok(CompanyFacts {
             domain_has_confirmed_user: self.users.borrow().values().any(|u| {
@@ -122,8 +153,8 @@ impl Directory for MemoryDirectory {
                     && counts_for_domain(u.confirmed, u.impersonation, &u.created_via)
                     && email_domain(&u.email).as_deref() == Some(domain)
             }),
-            workspace_exists: has(&self.workspaces, ws),
-            permission_set_exists: has(&self.permission_sets, ps),
+            missing_workspaces: missing(&self.workspaces, workspaces),
+            missing_permission_sets: missing(&self.permission_sets, permission_sets),
         })
     }
 
@@ -157,31 +188,15 @@ impl Directory for MemoryDirectory {
         Ok(removed.is_some_and(|exp| exp > now))
     }
 
-    async fn sign_in(
-        &self,
-        company: &str,
-        email: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.check("sign_in")?;
-        let mut users = self.users.borrow_mut();
-        let u = users
-            .get_mut(&(company.into(), email.into()))
-            .ok_or_else(|| StoreError::Unavailable("user vanished".into()))?;
-        u.last_login_at = Some(audit.at.to_string());
-        self.audit_log.borrow_mut().push(audit.clone());
-        Ok(())
-    }
-
-    async fn provision(&self, user: &User, audit: &AuditEntry) -> Result<bool, StoreError> {
-        self.check("provision")?;
-        let key = (user.company.clone(), user.email.clone());
-        if self.users.borrow().contains_key(&key) {
-            return Ok(false);
+    async fn write_sign_in(&self, plan: &Plan) -> Result<bool, StoreError> {
+        self.check("write_sign_in")?;
+        let applied = crate::memory_sign_in::apply(&mut self.users.borrow_mut(), plan)?;
+        if applied {
+            self.audit_log
+                .borrow_mut()
+                .extend(plan.audit.iter().cloned());
         }
-        self.users.borrow_mut().insert(key, user.clone());
-        self.audit_log.borrow_mut().push(audit.clone());
-        Ok(true)
+        Ok(applied)
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
@@ -225,6 +240,8 @@ impl AdminDirectory for MemoryDirectory {
                 assertion_id: e.assertion_id.clone(),
                 reason: e.reason.clone(),
                 reference: e.reference.clone(),
+                actor: e.actor.clone(),
+                detail: e.detail.clone(),
             })
             .collect())
     }

@@ -22,6 +22,9 @@ pub struct Facts<'a> {
     pub exception_domains: &'a [String],
     /// The company has a confirmed, non-impersonation user in the email's domain.
     pub domain_has_confirmed_user: bool,
+    /// The new user gets the default membership (no group mapping gave one); only then must
+    /// the defaults exist.
+    pub uses_default: bool,
     pub default_workspace_exists: bool,
     pub default_permission_set_exists: bool,
 }
@@ -30,10 +33,7 @@ pub struct Facts<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     SignIn,
-    Provision {
-        workspace: String,
-        permission_set: String,
-    },
+    Provision,
     Refuse(PolicyRefusal),
 }
 
@@ -69,7 +69,7 @@ impl PolicyRefusal {
 /// held by whoever administers the IdP, who also controls what SAML asserts, so a SCIM user
 /// counting (even only after a SAML sign-in) would let the IdP alone make any domain
 /// (gmail.com) provisionable. SCIM may create users only where JIT could provision them
-/// ([`scim_may_use_domain`]), so it opens no new domain either.
+/// ([`domain_allowed`]), so it opens no new domain either.
 pub fn counts_for_domain(confirmed: bool, impersonation: bool, created_via: &str) -> bool {
     confirmed && !impersonation && created_via != "scim"
 }
@@ -77,20 +77,6 @@ pub fn counts_for_domain(confirmed: bool, impersonation: bool, created_via: &str
 /// [`counts_for_domain`] over the `users` table's INTEGER 0/1 flags and `created_via`, for D1.
 pub const COUNTS_FOR_DOMAIN_SQL: &str =
     "confirmed = 1 AND impersonation = 0 AND created_via <> 'scim'";
-
-/// Whether SCIM may create a user at `domain`, or change a user's userName into it: only in a
-/// domain JIT could provision, one that already has a user that [`counts_for_domain`], or an
-/// exception domain Support granted (compared ignoring case). Otherwise `domain_not_allowed`.
-pub fn scim_may_use_domain(
-    domain: &str,
-    domain_has_confirmed_user: bool,
-    exception_domains: &[String],
-) -> bool {
-    domain_has_confirmed_user
-        || exception_domains
-            .iter()
-            .any(|d| d.eq_ignore_ascii_case(domain))
-}
 
 /// The lower-cased domain of an address (after the last `@`).
 pub fn email_domain(email: &str) -> Option<String> {
@@ -112,30 +98,26 @@ pub fn decide(f: &Facts<'_>) -> Decision {
     if !f.provisioning.enabled {
         return Decision::Refuse(PolicyRefusal::ProvisioningDisabled);
     }
-    let domain = email_domain(email).unwrap_or_default();
-    let exception = f
-        .exception_domains
-        .iter()
-        .any(|d| d.eq_ignore_ascii_case(&domain));
-    if !(f.domain_has_confirmed_user || exception) {
+    if !domain_allowed(email, f.domain_has_confirmed_user, f.exception_domains) {
         return Decision::Refuse(PolicyRefusal::DomainNotAllowed);
     }
-    let (Some(workspace), true) = (
-        &f.provisioning.default_workspace,
-        f.default_workspace_exists,
-    ) else {
-        return Decision::Refuse(PolicyRefusal::DefaultWorkspaceMissing);
-    };
-    let (Some(permission_set), true) = (
-        &f.provisioning.default_permission_set,
-        f.default_permission_set_exists,
-    ) else {
-        return Decision::Refuse(PolicyRefusal::DefaultPermissionSetMissing);
-    };
-    Decision::Provision {
-        workspace: workspace.clone(),
-        permission_set: permission_set.clone(),
+    if f.uses_default {
+        if f.provisioning.default_workspace.is_none() || !f.default_workspace_exists {
+            return Decision::Refuse(PolicyRefusal::DefaultWorkspaceMissing);
+        }
+        if f.provisioning.default_permission_set.is_none() || !f.default_permission_set_exists {
+            return Decision::Refuse(PolicyRefusal::DefaultPermissionSetMissing);
+        }
     }
+    Decision::Provision
+}
+
+/// The domain rule: the email's domain has a user that [`counts_for_domain`], or is an
+/// exception domain granted by support (exact, case-insensitive: no subdomains). Provisioning
+/// and an email change under a persistent NameID both pass through it.
+pub fn domain_allowed(email: &str, domain_has_confirmed_user: bool, exceptions: &[String]) -> bool {
+    let domain = email_domain(email).unwrap_or_default();
+    domain_has_confirmed_user || exceptions.iter().any(|d| d.eq_ignore_ascii_case(&domain))
 }
 
 #[cfg(test)]
@@ -156,10 +138,7 @@ mod tests {
     /// confirmed user, workspace exists, permission set exists, expected)
     #[test]
     fn decision_table() {
-        let prov = Decision::Provision {
-            workspace: "ws".into(),
-            permission_set: "ps".into(),
-        };
+        let prov = Decision::Provision;
         let exc = vec!["decorumsoft.eu".to_string()];
         #[rustfmt::skip]
         let table: Vec<(&str, Option<&str>, bool, bool, bool, &[String], bool, bool, bool, Decision)> = vec![
@@ -190,6 +169,7 @@ mod tests {
                 provisioning: if enabled { &on } else { &off },
                 exception_domains: exceptions,
                 domain_has_confirmed_user: has_user,
+                uses_default: true,
                 default_workspace_exists: ws,
                 default_permission_set_exists: ps,
             };
@@ -237,22 +217,43 @@ mod tests {
     }
 
     #[test]
-    fn scim_creates_users_only_where_jit_could() {
-        let exceptions = vec!["Decorumsoft.EU".to_owned()];
-        #[rustfmt::skip]
-        let table = [
-            ("domain with a user that counts", "decorumsoft.com", true, true),
-            ("gmail.com, nobody there", "gmail.com", false, false),
-            ("exception domain, any case", "decorumsoft.eu", false, true),
-            ("subdomain of an exception", "x.decorumsoft.eu", false, false),
-        ];
-        for (case, domain, has_user, want) in table {
-            assert_eq!(
-                scim_may_use_domain(domain, has_user, &exceptions),
-                want,
-                "{case}"
-            );
-        }
+    fn group_mapped_new_users_need_no_default_but_pass_the_domain_rule() {
+        let on = on();
+        let base = Facts {
+            email: Some("new@decorumsoft.com"),
+            user_exists: false,
+            idp_initiated: true,
+            provisioning: &on,
+            exception_domains: &[],
+            domain_has_confirmed_user: true,
+            uses_default: false,
+            default_workspace_exists: false,
+            default_permission_set_exists: false,
+        };
+        assert_eq!(decide(&base), Decision::Provision);
+        let other_domain = Facts {
+            domain_has_confirmed_user: false,
+            ..base.clone()
+        };
+        assert_eq!(decide(&other_domain), Decision::Refuse(DomainNotAllowed));
+        let off = Provisioning {
+            enabled: false,
+            ..on.clone()
+        };
+        let disabled = Facts {
+            provisioning: &off,
+            ..base
+        };
+        assert_eq!(decide(&disabled), Decision::Refuse(ProvisioningDisabled));
+    }
+
+    #[test]
+    fn domain_allowed_is_exact_and_case_insensitive() {
+        let exc = vec!["decorumsoft.eu".to_string()];
+        assert!(domain_allowed("a@DecorumSoft.EU", false, &exc));
+        assert!(!domain_allowed("a@x.decorumsoft.eu", false, &exc));
+        assert!(domain_allowed("a@gmail.com", true, &exc));
+        assert!(!domain_allowed("a@gmail.com", false, &[]));
     }
 
     #[test]

@@ -3,24 +3,83 @@
 
 use saml_verify::Timestamp;
 
+use crate::lifecycle::account::{Binding, Found};
+use crate::lifecycle::plan::Plan;
+use crate::lifecycle::Membership;
 use crate::settings::{CompanySettings, Named};
 use crate::tokens::TokenKind;
 use serde::Serialize;
 
-/// A dashboard user of one company; its JSON form is the support API's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A dashboard user of one company. Its JSON form is the support API's answer: every field
+/// below, plus `workspace` and `permission_set`, the first membership (the fields of before
+/// memberships, kept for existing clients).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct User {
     pub company: String,
+    /// Stable and opaque (lower hex): memberships point at it, and it survives an email change.
+    pub id: String,
     /// Lower case.
     pub email: String,
-    pub workspace: Option<String>,
-    pub permission_set: Option<String>,
+    /// Sorted by workspace.
+    pub memberships: Vec<Membership>,
     pub confirmed: bool,
     pub impersonation: bool,
-    /// `admin` (created through the API) or `jit` (provisioned on first SAML sign-in).
+    /// `admin` (created through the API), `jit` (provisioned on first SAML sign-in) or `scim`.
     pub created_via: String,
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// Synced from the IdP's attributes at each sign-in.
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// The persistent NameID the account is bound to, and the IdP entity ID that issued it.
+    pub name_id: Option<String>,
+    pub name_id_issuer: Option<String>,
+    /// A deactivated user cannot sign in, and JIT never re-creates or reactivates them.
+    pub active: bool,
+}
+
+impl Serialize for User {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Answer<'a> {
+            company: &'a str,
+            id: &'a str,
+            email: &'a str,
+            workspace: Option<&'a str>,
+            permission_set: Option<&'a str>,
+            memberships: &'a [Membership],
+            confirmed: bool,
+            impersonation: bool,
+            created_via: &'a str,
+            created_at: &'a str,
+            last_login_at: Option<&'a str>,
+            first_name: Option<&'a str>,
+            last_name: Option<&'a str>,
+            name_id: Option<&'a str>,
+            name_id_issuer: Option<&'a str>,
+            active: bool,
+        }
+        let first = self.memberships.first();
+        Answer {
+            company: &self.company,
+            id: &self.id,
+            email: &self.email,
+            workspace: first.map(|m| m.workspace.as_str()),
+            permission_set: first.map(|m| m.permission_set.as_str()),
+            memberships: &self.memberships,
+            confirmed: self.confirmed,
+            impersonation: self.impersonation,
+            created_via: &self.created_via,
+            created_at: &self.created_at,
+            last_login_at: self.last_login_at.as_deref(),
+            first_name: self.first_name.as_deref(),
+            last_name: self.last_name.as_deref(),
+            name_id: self.name_id.as_deref(),
+            name_id_issuer: self.name_id_issuer.as_deref(),
+            active: self.active,
+        }
+        .serialize(s)
+    }
 }
 
 /// A storage failure. The flow fails closed on either.
@@ -38,6 +97,9 @@ pub enum AuditEvent {
     Provisioned,
     SignedIn,
     Refused,
+    /// An existing account changed (names, email, binding, memberships): the detail names the
+    /// fields, never their values.
+    Updated,
 }
 
 impl AuditEvent {
@@ -46,6 +108,7 @@ impl AuditEvent {
             AuditEvent::Provisioned => "provisioned",
             AuditEvent::SignedIn => "signed_in",
             AuditEvent::Refused => "refused",
+            AuditEvent::Updated => "updated",
         }
     }
 }
@@ -61,14 +124,21 @@ pub struct AuditEntry {
     /// The refusal code, for `Refused`.
     pub reason: Option<String>,
     pub reference: String,
+    /// Who acted: `saml` for sign-ins.
+    pub actor: Option<String>,
+    /// Non-secret detail: the fields that changed, a note such as the groups overage.
+    pub detail: Option<String>,
 }
 
-/// Facts the policy needs about a new user's company, read in one round trip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Facts the policy needs about a company, read in one round trip.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CompanyFacts {
+    /// The domain asked about has a user that [`crate::policy::counts_for_domain`].
     pub domain_has_confirmed_user: bool,
-    pub workspace_exists: bool,
-    pub permission_set_exists: bool,
+    /// Of the workspaces asked about, those that do not exist.
+    pub missing_workspaces: Vec<String>,
+    /// Of the permission sets asked about, those that do not exist.
+    pub missing_permission_sets: Vec<String>,
 }
 
 /// Company settings (Workers KV).
@@ -84,12 +154,21 @@ pub trait SettingsStore {
 pub trait Directory {
     async fn user(&self, company: &str, email: &str) -> Result<Option<User>, StoreError>;
 
+    /// The accounts a sign-in may be: the one bound to `binding` and the one with `email`
+    /// (with their memberships), in one read.
+    async fn accounts(
+        &self,
+        company: &str,
+        email: &str,
+        binding: Option<&Binding>,
+    ) -> Result<Found, StoreError>;
+
     async fn company_facts(
         &self,
         company: &str,
         domain: &str,
-        workspace: Option<&str>,
-        permission_set: Option<&str>,
+        workspaces: &[String],
+        permission_sets: &[String],
     ) -> Result<CompanyFacts, StoreError>;
 
     /// Record `assertion_id` as used until `expires`. `Ok(false)` when it already was: a replay.
@@ -111,17 +190,10 @@ pub trait Directory {
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 
-    /// Update the user's last login and write the audit row, together.
-    async fn sign_in(
-        &self,
-        company: &str,
-        email: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError>;
-
-    /// Create the user and write the audit row, together. `Ok(false)` when the user already
-    /// existed (a concurrent first login won): nothing was written.
-    async fn provision(&self, user: &User, audit: &AuditEntry) -> Result<bool, StoreError>;
+    /// Write a sign-in's plan in one transaction. `Ok(false)` when the account changed under
+    /// it (a concurrent first login created it, or it was deactivated or deleted): nothing
+    /// was written, and the flow decides again.
+    async fn write_sign_in(&self, plan: &Plan) -> Result<bool, StoreError>;
 
     /// Write one audit row.
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
@@ -147,6 +219,8 @@ pub struct AuditRow {
     pub assertion_id: Option<String>,
     pub reason: Option<String>,
     pub reference: String,
+    pub actor: Option<String>,
+    pub detail: Option<String>,
 }
 
 /// What the admin and support use cases read and write beyond the sign-in flow (D1).

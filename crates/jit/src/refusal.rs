@@ -96,6 +96,23 @@ codes! {
     DomainNotAllowed = "domain_not_allowed", 403, DomainNotAllowed;
     DefaultWorkspaceMissing = "default_workspace_missing", 403, NoAccount;
     DefaultPermissionSetMissing = "default_permission_set_missing", 403, NoAccount;
+    // --- the account lifecycle (issue #13)
+    /// A name or groups attribute too long, or too many groups.
+    AttributeInvalid = "attribute_invalid", 403, NotVerified;
+    /// `group_mappings.require_match` and no rule gives the user a membership.
+    NoGroupMatch = "no_group_match", 403, NoAccess;
+    /// `require_match`, and Entra sent the groups overage claim instead of the groups.
+    GroupsOverage = "groups_overage", 403, NoAccess;
+    /// A matching rule names a workspace or permission set that no longer exists in D1.
+    MappingTargetMissing = "mapping_target_missing", 403, NoAccess;
+    /// A new email under a persistent NameID, in a domain the company may not provision.
+    EmailChangeNotAllowed = "email_change_not_allowed", 403, DomainNotAllowed;
+    /// A new email under a persistent NameID that another account already has.
+    EmailConflict = "email_conflict", 403, AccountConflict;
+    /// The account with this email is bound to another persistent NameID of the same IdP.
+    NameIdConflict = "name_id_conflict", 403, AccountConflict;
+    /// The account was deactivated.
+    UserDeactivated = "user_deactivated", 403, Deactivated;
     CompanyUnknown = "company_unknown", 404, NotConfigured;
     FormFieldMissing = "form_field_missing", 400, Malformed;
     FormFieldDuplicate = "form_field_duplicate", 400, Malformed;

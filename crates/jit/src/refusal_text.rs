@@ -27,6 +27,9 @@ pub enum Message {
     Replayed,
     DomainNotAllowed,
     NoAccount,
+    NoAccess,
+    AccountConflict,
+    Deactivated,
     EmailMissing,
     NotConfigured,
     SupportOnly,
@@ -67,6 +70,18 @@ impl Message {
             Message::NoAccount => (
                 "You do not have an account yet, and it cannot be created automatically. Ask your administrator to add you.",
                 "Vous n'avez pas encore de compte, et il ne peut pas être créé automatiquement. Demandez à votre administrateur de vous ajouter.",
+            ),
+            Message::NoAccess => (
+                "Your groups at your identity provider give you no access to this company's dashboard. Ask your administrator.",
+                "Vos groupes chez votre fournisseur d'identité ne vous donnent pas accès au tableau de bord de cette entreprise. Adressez-vous à votre administrateur.",
+            ),
+            Message::AccountConflict => (
+                "Your sign-in matches another account of this company. Ask your administrator or Support to check your account.",
+                "Votre connexion correspond à un autre compte de cette entreprise. Demandez à votre administrateur ou au Support de vérifier votre compte.",
+            ),
+            Message::Deactivated => (
+                "Your account has been deactivated. Ask your administrator if you need access again.",
+                "Votre compte a été désactivé. Adressez-vous à votre administrateur si vous avez de nouveau besoin d'un accès.",
             ),
             Message::EmailMissing => (
                 "Your identity provider did not send an email address. Ask your administrator to check the SAML set-up.",

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lifecycle::{AttributeNames, GroupMappings};
+
 /// Current schema version of the settings document.
 pub const SETTINGS_VERSION: u32 = 1;
 
@@ -32,6 +34,9 @@ pub struct CompanySettings {
     pub workspaces: Vec<Named>,
     #[serde(default)]
     pub permission_sets: Vec<Named>,
+    /// IdP groups to workspace memberships (README "After the first login").
+    #[serde(default, skip_serializing_if = "GroupMappings::is_default")]
+    pub group_mappings: GroupMappings,
 }
 
 /// The company's IdP.
@@ -54,6 +59,10 @@ pub struct SamlSettings {
     /// The IdP's SingleSignOnService URL for the HTTP-Redirect binding (SP-initiated sign-in).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
+    /// The SAML attributes synced into the account at each sign-in; absent: the defaults
+    /// (Okta, Entra ID, AD FS, Google Workspace, LDAP names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<AttributeNames>,
 }
 
 /// Automatic user provisioning.
@@ -214,7 +223,44 @@ impl CompanySettings {
                 "enabling provisioning needs a default workspace and permission set",
             ));
         }
+        self.validate_lifecycle()
+    }
+
+    /// `saml.attributes` and `group_mappings`: names well formed, and every workspace and
+    /// permission set a rule names in the catalog (as the defaults are).
+    fn validate_lifecycle(&self) -> Result<(), FieldError> {
+        if let Some(a) = &self.saml.attributes {
+            for (field, list) in [
+                ("first_name", &a.first_name),
+                ("last_name", &a.last_name),
+                ("groups", &a.groups),
+            ] {
+                crate::lifecycle::profile::check_names(list)
+                    .map_err(|r| FieldError::new(&format!("saml.attributes.{field}"), r))?;
+            }
+        }
+        let m = &self.group_mappings;
+        m.check().map_err(|(f, r)| FieldError::new(&f, r))?;
+        for (i, r) in m.rules.iter().enumerate() {
+            if !self.workspaces.iter().any(|w| w.id == r.workspace) {
+                let field = format!("group_mappings.rules[{i}].workspace");
+                return Err(FieldError::new(&field, "no such workspace"));
+            }
+            if !self
+                .permission_sets
+                .iter()
+                .any(|p| p.id == r.permission_set)
+            {
+                let field = format!("group_mappings.rules[{i}].permission_set");
+                return Err(FieldError::new(&field, "no such permission set"));
+            }
+        }
         Ok(())
+    }
+
+    /// The attribute names in force (the defaults when none are set).
+    pub fn attribute_names(&self) -> AttributeNames {
+        self.saml.attributes.clone().unwrap_or_default()
     }
 
     /// Trust settings for the verifier, for this SP's entity ID and ACS URL.

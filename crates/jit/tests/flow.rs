@@ -34,6 +34,7 @@ fn settings() -> CompanySettings {
             email_attributes: None,
             sp_certificates: vec![],
             idp_sso_url: None,
+            attributes: None,
         },
         provisioning: Provisioning {
             enabled: true,
@@ -52,6 +53,7 @@ fn settings() -> CompanySettings {
             name: "Member".into(),
             admin: false,
         }],
+        group_mappings: Default::default(),
     }
 }
 
@@ -89,6 +91,7 @@ fn post(w: &World, file: &str, relay: Option<&str>) -> Result<SignedIn, Refusal>
         reference: "ref1",
         session_secret: b"secret",
         sp_keys: &[],
+        new_user_id: "u-new",
         blinding: None,
     };
     pollster::block_on(acs(&req, &w.settings, &w.dir))
@@ -116,9 +119,10 @@ fn provisions_a_new_user_with_the_defaults() {
     assert_eq!(done.redirect, DASH);
     let u = jane(&w).unwrap();
     assert_eq!(
-        (u.workspace.as_deref(), u.permission_set.as_deref()),
-        (Some("main"), Some("member"))
+        u.memberships,
+        [jit::lifecycle::Membership::new("main", "member")]
     );
+    assert_eq!(u.id, "u-new");
     assert!(u.confirmed && !u.impersonation && u.created_via == "jit");
     let log = w.dir.audit_log.borrow();
     assert_eq!(log.len(), 1);
@@ -321,7 +325,12 @@ fn hostile_and_malformed_input_is_refused_with_its_code() {
 
 #[test]
 fn storage_faults_fail_closed_and_write_no_user() {
-    for op in ["user", "company_facts", "claim_assertion", "provision"] {
+    for op in [
+        "accounts",
+        "company_facts",
+        "claim_assertion",
+        "write_sign_in",
+    ] {
         let w = world(settings());
         w.dir
             .add_user("acme", "jon.smith@decorumsoft.com", true, false);
@@ -346,7 +355,7 @@ fn storage_faults_fail_closed_and_write_no_user() {
     let w = world(settings());
     w.dir
         .add_user("acme", "jane.smith@decorumsoft.com", true, false);
-    *w.dir.fail_on.borrow_mut() = Some("sign_in");
+    *w.dir.fail_on.borrow_mut() = Some("write_sign_in");
     assert_eq!(
         post(&w, "valid/generic-both-signed.xml", None)
             .unwrap_err()
@@ -412,16 +421,26 @@ fn a_lost_provisioning_race_signs_in_the_user_created_meanwhile() {
             self.0.consume_request(c, id, t).await
         }
         async fn user(&self, c: &str, e: &str) -> Result<Option<jit::ports::User>, StoreError> {
-            let found = self.0.user(c, e).await?;
-            self.0.add_user(c, e, true, false); // the concurrent first login commits now
+            self.0.user(c, e).await
+        }
+        async fn accounts(
+            &self,
+            c: &str,
+            e: &str,
+            b: Option<&jit::lifecycle::account::Binding>,
+        ) -> Result<jit::lifecycle::account::Found, StoreError> {
+            let found = self.0.accounts(c, e, b).await?;
+            if found.by_email.is_none() {
+                self.0.add_user(c, e, true, false); // the concurrent first login commits now
+            }
             Ok(found)
         }
         async fn company_facts(
             &self,
             c: &str,
             d: &str,
-            w: Option<&str>,
-            p: Option<&str>,
+            w: &[String],
+            p: &[String],
         ) -> Result<jit::ports::CompanyFacts, StoreError> {
             self.0.company_facts(c, d, w, p).await
         }
@@ -433,20 +452,8 @@ fn a_lost_provisioning_race_signs_in_the_user_created_meanwhile() {
         ) -> Result<bool, StoreError> {
             self.0.claim_assertion(c, id, t).await
         }
-        async fn sign_in(
-            &self,
-            c: &str,
-            e: &str,
-            a: &jit::ports::AuditEntry,
-        ) -> Result<(), StoreError> {
-            self.0.sign_in(c, e, a).await
-        }
-        async fn provision(
-            &self,
-            u: &jit::ports::User,
-            a: &jit::ports::AuditEntry,
-        ) -> Result<bool, StoreError> {
-            self.0.provision(u, a).await
+        async fn write_sign_in(&self, p: &jit::lifecycle::plan::Plan) -> Result<bool, StoreError> {
+            self.0.write_sign_in(p).await
         }
         async fn audit(&self, e: &jit::ports::AuditEntry) -> Result<(), StoreError> {
             self.0.audit(e).await
@@ -479,6 +486,7 @@ fn a_lost_provisioning_race_signs_in_the_user_created_meanwhile() {
         reference: "r",
         session_secret: b"s",
         sp_keys: &[],
+        new_user_id: "u-new",
         blinding: None,
     };
     let done = pollster::block_on(acs(&req, &w.settings, &racy)).unwrap();

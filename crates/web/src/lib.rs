@@ -4,9 +4,12 @@
 //! unit-tested natively; `src/` (the worker adapter) calls it.
 #![forbid(unsafe_code)]
 
+pub mod account;
+pub use account::account_html;
 #[cfg(feature = "demo")]
 pub mod demo_sign;
 pub mod json_out;
+pub mod lifecycle_form;
 pub mod page_text;
 
 pub use jit::refusal_text::Lang;

@@ -201,7 +201,7 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
 <p><button id=\"save\" type=\"submit\">{save}</button></p></form>\
 <h2>{spd}</h2><p>{eid}: <code id=\"sp_entity_id\">{eid_v}</code><br>{acs}: <code id=\"acs_url\">{acs_v}</code><br>\
 <a id=\"metadata_url\" href=\"{md_v}\">{md}</a></p>\
-<h2>{exh}</h2><ul id=\"exception_domains\">{exceptions}</ul><h2>{pdh}</h2><p>{rule}</p><ul id=\"provisionable_domains\">{pd}</ul>",
+<h2>{exh}</h2><ul id=\"exception_domains\">{exceptions}</ul><h2>{pdh}</h2><p>{rule}</p><ul id=\"provisionable_domains\">{pd}</ul>{lifecycle}",
         sso = t(lang, Text::SamlSso),
         l = lang.tag(),
         csrf = esc(v.csrf),
@@ -221,6 +221,7 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
         pdh = t(lang, Text::ProvisionableDomains),
         rule = t(lang, Text::DomainsRule),
         pd = provisionable.concat(),
+        lifecycle = crate::lifecycle_form::section(lang, v.company, v.settings, v.csrf),
     )
 }
 

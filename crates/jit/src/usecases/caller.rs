@@ -1,5 +1,5 @@
-//! Whether a signed-in user may use the admin surfaces of their company: their permission set
-//! is one the company marked `admin`.
+//! Whether a signed-in user may use the admin surfaces of their company: they are active and
+//! one of their memberships has a permission set the company marked `admin`.
 
 use crate::ports::{AdminDirectory, StoreError};
 
@@ -9,12 +9,13 @@ pub async fn is_company_admin<D: AdminDirectory>(
     company: &str,
     email: &str,
 ) -> Result<bool, StoreError> {
-    match dir
-        .user(company, email)
-        .await?
-        .and_then(|u| u.permission_set)
-    {
-        Some(set) => dir.is_admin_set(company, &set).await,
-        None => Ok(false),
+    let Some(user) = dir.user(company, email).await?.filter(|u| u.active) else {
+        return Ok(false);
+    };
+    for m in &user.memberships {
+        if dir.is_admin_set(company, &m.permission_set).await? {
+            return Ok(true);
+        }
     }
+    Ok(false)
 }

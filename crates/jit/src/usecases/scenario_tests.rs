@@ -34,7 +34,7 @@ fn the_domain_rule_scenarios_shared_with_the_d1_test() {
     let scenarios: Scenarios = crate::wire::from_slice(text.as_bytes()).unwrap();
     let (s, d) = world(true);
     for nu in scenarios.users {
-        block_on(create_user(&s, &d, &doc(true), "acme", nu, NOW)).unwrap();
+        block_on(create_user(&s, &d, &doc(true), ("acme", "u1"), nu, NOW)).unwrap();
     }
     let want = scenarios.provisionable_domains;
     assert_eq!(
@@ -53,7 +53,8 @@ fn the_domain_rule_scenarios_shared_with_the_d1_test() {
         let refusal = login.refusal;
         let domain = email_domain(&email).unwrap();
         let facts =
-            block_on(d.company_facts("acme", &domain, Some("main"), Some("member"))).unwrap();
+            block_on(d.company_facts("acme", &domain, &["main".into()], &["member".into()]))
+                .unwrap();
         let decision = decide(&Facts {
             email: Some(&email),
             user_exists: false,
@@ -61,11 +62,12 @@ fn the_domain_rule_scenarios_shared_with_the_d1_test() {
             provisioning: &settings.provisioning,
             exception_domains: &[],
             domain_has_confirmed_user: facts.domain_has_confirmed_user,
-            default_workspace_exists: facts.workspace_exists,
-            default_permission_set_exists: facts.permission_set_exists,
+            uses_default: true,
+            default_workspace_exists: facts.missing_workspaces.is_empty(),
+            default_permission_set_exists: facts.missing_permission_sets.is_empty(),
         });
         match (decision, refusal.as_deref()) {
-            (Decision::Provision { .. }, None) => {}
+            (Decision::Provision, None) => {}
             (Decision::Refuse(r @ PolicyRefusal::DomainNotAllowed), Some(code)) => {
                 assert_eq!(r.code(), code, "{email}")
             }

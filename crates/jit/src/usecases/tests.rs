@@ -113,7 +113,7 @@ fn users_are_checked_and_only_counting_users_feed_the_mirror() {
     for (case, nu, want) in table {
         let (s, d) = world(true);
         let settings = doc(true);
-        let got = block_on(create_user(&s, &d, &settings, "acme", nu, NOW));
+        let got = block_on(create_user(&s, &d, &settings, ("acme", "u1"), nu, NOW));
         match (got, want) {
             (Ok(c), Ok(domains)) => {
                 assert_eq!(c.user.email, "jon@decorumsoft.com", "{case}");
@@ -136,7 +136,7 @@ fn users_are_checked_and_only_counting_users_feed_the_mirror() {
             &s,
             &d,
             &doc(true),
-            "acme",
+            ("acme", "u1"),
             new_user("a@b.com", true, false),
             NOW,
         ))
@@ -260,6 +260,7 @@ fn scim_tokens_name_their_company_and_are_no_admin_tokens() {
 fn session_admins_are_users_of_an_admin_permission_set() {
     let (s, d) = world(true);
     let with_set = |email: &str, set: &str| NewUser {
+        workspace: Some("main".into()),
         permission_set: Some(set.into()),
         ..new_user(email, true, false)
     };
@@ -267,7 +268,7 @@ fn session_admins_are_users_of_an_admin_permission_set() {
         &s,
         &d,
         &doc(true),
-        "acme",
+        ("acme", "u1"),
         with_set("boss@acme.com", "admin"),
         NOW,
     ))
@@ -276,7 +277,7 @@ fn session_admins_are_users_of_an_admin_permission_set() {
         &s,
         &d,
         &doc(true),
-        "acme",
+        ("acme", "u2"),
         with_set("jon@acme.com", "member"),
         NOW,
     ))

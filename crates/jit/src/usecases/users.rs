@@ -6,6 +6,7 @@ use super::company::refresh_domains_mirror;
 use super::AdminError;
 use serde::Deserialize;
 
+use crate::lifecycle::Membership;
 use crate::policy::counts_for_domain;
 use crate::ports::{AdminDirectory, SettingsStore, StoreError, User};
 use crate::settings::{CompanySettings, FieldError};
@@ -56,26 +57,37 @@ pub fn validate(new: &NewUser, settings: &CompanySettings) -> Result<String, Adm
     Ok(email)
 }
 
-/// Create the user (`created_via` `admin`); when it counts for its domain, refresh the mirror.
+/// Create the user (`created_via` `admin`) with the fresh ID `id`; its membership is the
+/// workspace and permission set when both are given. When it counts for its domain, refresh
+/// the mirror.
 pub async fn create_user<S: SettingsStore, D: AdminDirectory>(
     store: &S,
     dir: &D,
     settings: &CompanySettings,
-    company: &str,
+    (company, id): (&str, &str),
     new: NewUser,
     now: Timestamp,
 ) -> Result<Created, AdminError> {
     let email = validate(&new, settings)?;
+    let memberships = match (new.workspace, new.permission_set) {
+        (Some(w), Some(ps)) => vec![Membership::new(&w, &ps)],
+        (None, None) => Vec::new(),
+        _ => {
+            let reason = "give both a workspace and a permission set, or neither";
+            return Err(invalid("workspace", reason));
+        }
+    };
     let user = User {
         company: company.to_owned(),
+        id: id.to_owned(),
         email,
-        workspace: new.workspace,
-        permission_set: new.permission_set,
+        memberships,
         confirmed: new.confirmed,
         impersonation: new.impersonation,
         created_via: "admin".into(),
         created_at: now.to_string(),
-        last_login_at: None,
+        active: true,
+        ..User::default()
     };
     if !dir.insert_user(&user).await? {
         return Err(AdminError::UserExists);

@@ -1,0 +1,274 @@
+//! The D1 statements behind the account ports, as data: SQL text and arguments, built here
+//! (pure, tested natively) and bound and run by the worker's D1 adapter. Schema: `migrations/`.
+//!
+//! A sign-in's [`Plan`] becomes one batch (D1 runs a batch as one transaction). Its first
+//! statement decides whether the plan applied: the insert of a new account (which yields to an
+//! existing email: a concurrent first login won) or the update of an active account. Every
+//! later statement is guarded so that it writes nothing when the first did not.
+
+use serde::Deserialize;
+
+use crate::lifecycle::account::{Binding, Found};
+use crate::lifecycle::plan::{MembershipWrite, Plan, Update, Write};
+use crate::lifecycle::Membership;
+use crate::policy::email_domain;
+use crate::ports::{AuditEntry, User};
+
+/// A bound value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Text(s.to_owned())
+    }
+}
+
+impl From<Option<&str>> for Value {
+    fn from(s: Option<&str>) -> Self {
+        s.map_or(Value::Null, Value::from)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Int(i64::from(b))
+    }
+}
+
+/// One statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stmt {
+    pub sql: String,
+    pub args: Vec<Value>,
+}
+
+fn stmt(sql: impl Into<String>, args: Vec<Value>) -> Stmt {
+    Stmt {
+        sql: sql.into(),
+        args,
+    }
+}
+
+/// The columns of a user row, memberships as a JSON array of `[workspace, permission_set]`.
+pub const USER_SELECT: &str = "SELECT u.company, u.id, u.email, u.confirmed, u.impersonation, \
+     u.created_via, u.created_at, u.last_login_at, u.first_name, u.last_name, u.name_id, \
+     u.name_id_issuer, u.active, (SELECT json_group_array(json_array(m.workspace, \
+     m.permission_set)) FROM (SELECT workspace, permission_set FROM memberships ms \
+     WHERE ms.company = u.company AND ms.user_id = u.id ORDER BY workspace) m) AS memberships \
+     FROM users u";
+
+/// The accounts a sign-in may be (by email, by binding): at most two rows.
+pub fn accounts(company: &str, email: &str, binding: Option<&Binding>) -> Stmt {
+    stmt(
+        format!(
+            "{USER_SELECT} WHERE u.company = ?1 AND (u.email = ?2 OR \
+             (u.name_id_issuer = ?3 AND u.name_id = ?4))"
+        ),
+        vec![
+            company.into(),
+            email.into(),
+            binding.map(|b| b.issuer.as_str()).into(),
+            binding.map(|b| b.name_id.as_str()).into(),
+        ],
+    )
+}
+
+/// Sort the rows of [`accounts`] into what [`crate::lifecycle::resolve`] reads.
+pub fn found(rows: Vec<User>, email: &str, binding: Option<&Binding>) -> Found {
+    let mut f = Found::default();
+    for u in rows {
+        let bound = binding.is_some_and(|b| {
+            u.name_id.as_deref() == Some(b.name_id.as_str())
+                && u.name_id_issuer.as_deref() == Some(b.issuer.as_str())
+        });
+        if u.email == email {
+            f.by_email = Some(u.clone());
+        }
+        if bound {
+            f.by_binding = Some(u);
+        }
+    }
+    f
+}
+
+/// The memberships column of [`USER_SELECT`].
+pub fn memberships_from_json(json: &str) -> Result<Vec<Membership>, String> {
+    #[derive(Deserialize)]
+    struct Pair(String, String);
+    let pairs: Vec<Pair> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    Ok(pairs
+        .into_iter()
+        .map(|Pair(w, p)| Membership {
+            workspace: w,
+            permission_set: p,
+        })
+        .collect())
+}
+
+/// The domain rule and which of the named workspaces and permission sets are missing, in one
+/// read. `counts_sql` is [`crate::policy::COUNTS_FOR_DOMAIN_SQL`].
+pub fn company_facts(company: &str, domain: &str, ws: &[String], ps: &[String]) -> Stmt {
+    let list = |l: &[String]| serde_json::to_string(l).unwrap_or_else(|_| "[]".into());
+    stmt(
+        format!(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE company = ?1 AND domain = ?2 AND {}) \
+             AS domain_ok, \
+             (SELECT json_group_array(value) FROM json_each(?3) WHERE value NOT IN \
+             (SELECT id FROM workspaces WHERE company = ?1)) AS ws_missing, \
+             (SELECT json_group_array(value) FROM json_each(?4) WHERE value NOT IN \
+             (SELECT id FROM permission_sets WHERE company = ?1)) AS ps_missing",
+            crate::policy::COUNTS_FOR_DOMAIN_SQL
+        ),
+        vec![
+            company.into(),
+            domain.into(),
+            Value::Text(list(ws)),
+            Value::Text(list(ps)),
+        ],
+    )
+}
+
+/// Guard of every statement after the first: the account exists (and, for updates, is active).
+const GUARD: &str = "EXISTS (SELECT 1 FROM users WHERE company = ?1 AND id = ?2 AND active = 1)";
+
+/// Insert a user unless its email (or binding) is taken; then its memberships.
+pub fn insert_user(u: &User) -> Vec<Stmt> {
+    let mut out = vec![stmt(
+        "INSERT INTO users (company, id, email, domain, confirmed, impersonation, created_via, \
+         created_at, last_login_at, first_name, last_name, name_id, name_id_issuer, active) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+         ON CONFLICT DO NOTHING",
+        vec![
+            u.company.as_str().into(),
+            u.id.as_str().into(),
+            u.email.as_str().into(),
+            Value::Text(email_domain(&u.email).unwrap_or_default()),
+            u.confirmed.into(),
+            u.impersonation.into(),
+            u.created_via.as_str().into(),
+            u.created_at.as_str().into(),
+            u.last_login_at.as_deref().into(),
+            u.first_name.as_deref().into(),
+            u.last_name.as_deref().into(),
+            u.name_id.as_deref().into(),
+            u.name_id_issuer.as_deref().into(),
+            u.active.into(),
+        ],
+    )];
+    out.extend(
+        u.memberships
+            .iter()
+            .map(|m| upsert_membership(&u.company, &u.id, m, false)),
+    );
+    out
+}
+
+fn upsert_membership(company: &str, user_id: &str, m: &Membership, update: bool) -> Stmt {
+    let on_conflict = if update {
+        "ON CONFLICT (company, user_id, workspace) DO UPDATE SET permission_set = excluded.permission_set"
+    } else {
+        "ON CONFLICT DO NOTHING"
+    };
+    stmt(
+        format!(
+            "INSERT INTO memberships (company, user_id, workspace, permission_set) \
+             SELECT ?1, ?2, ?3, ?4 WHERE {GUARD} {on_conflict}"
+        ),
+        vec![
+            company.into(),
+            user_id.into(),
+            m.workspace.as_str().into(),
+            m.permission_set.as_str().into(),
+        ],
+    )
+}
+
+/// An audit row, written only if the account `user_id` exists and is active.
+pub fn guarded_audit(e: &AuditEntry, user_id: &str) -> Stmt {
+    let mut args = vec![e.company.as_str().into(), user_id.into()];
+    args.extend(audit_values(e));
+    stmt(
+        format!(
+            "INSERT INTO audit_log (company, at, event, email, assertion_id, reason, reference, \
+             actor, detail) SELECT ?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE {GUARD}"
+        ),
+        args,
+    )
+}
+
+/// An audit row, unconditionally.
+pub fn audit(e: &AuditEntry) -> Stmt {
+    let mut args = vec![e.company.as_str().into()];
+    args.extend(audit_values(e));
+    stmt(
+        "INSERT INTO audit_log (company, at, event, email, assertion_id, reason, reference, \
+         actor, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        args,
+    )
+}
+
+fn audit_values(e: &AuditEntry) -> Vec<Value> {
+    vec![
+        Value::Text(e.at.to_string()),
+        e.event.as_str().into(),
+        e.email.as_deref().into(),
+        e.assertion_id.as_deref().into(),
+        e.reason.as_deref().into(),
+        e.reference.as_str().into(),
+        e.actor.as_deref().into(),
+        e.detail.as_deref().into(),
+    ]
+}
+
+/// The batch of a sign-in: the first statement's `changes` is 1 when the plan applied.
+pub fn sign_in_batch(plan: &Plan) -> Vec<Stmt> {
+    let (mut out, company, user_id) = match &plan.write {
+        Write::Create(u) => (insert_user(u), &u.company, &u.id),
+        Write::Update(up) => (update(up), &up.company, &up.user_id),
+    };
+    // Audit rows go last, guarded like the rest: after a lost insert, the account with this
+    // ID does not exist, so nothing of this plan is written.
+    debug_assert!(plan.audit.iter().all(|e| &e.company == company));
+    out.extend(plan.audit.iter().map(|e| guarded_audit(e, user_id)));
+    out
+}
+
+fn update(up: &Update) -> Vec<Stmt> {
+    let (c, id) = (up.company.as_str(), up.user_id.as_str());
+    let mut out = vec![stmt(
+        "UPDATE users SET email = ?3, domain = ?4, first_name = ?5, last_name = ?6, \
+         last_login_at = ?7, name_id = COALESCE(?8, name_id), \
+         name_id_issuer = COALESCE(?9, name_id_issuer) \
+         WHERE company = ?1 AND id = ?2 AND active = 1",
+        vec![
+            c.into(),
+            id.into(),
+            up.email.as_str().into(),
+            Value::Text(email_domain(&up.email).unwrap_or_default()),
+            up.first_name.as_deref().into(),
+            up.last_name.as_deref().into(),
+            up.last_login_at.as_str().into(),
+            up.bind.as_ref().map(|b| b.name_id.as_str()).into(),
+            up.bind.as_ref().map(|b| b.issuer.as_str()).into(),
+        ],
+    )];
+    match &up.memberships {
+        MembershipWrite::Keep => {}
+        MembershipWrite::Upsert(ms) => {
+            out.extend(ms.iter().map(|m| upsert_membership(c, id, m, true)));
+        }
+        MembershipWrite::Replace(ms) => {
+            out.push(stmt(
+                format!("DELETE FROM memberships WHERE company = ?1 AND user_id = ?2 AND {GUARD}"),
+                vec![c.into(), id.into()],
+            ));
+            out.extend(ms.iter().map(|m| upsert_membership(c, id, m, false)));
+        }
+    }
+    out
+}
