@@ -100,6 +100,16 @@ pub enum AuditEvent {
     /// An existing account changed (names, email, binding, memberships): the detail names the
     /// fields, never their values.
     Updated,
+    /// Created through SCIM (or a group created).
+    Created,
+    /// `active` set false through SCIM.
+    Deactivated,
+    /// `active` set true through SCIM.
+    Reactivated,
+    /// Deleted through SCIM: deactivated and hidden from SCIM (or a group deleted).
+    Deleted,
+    /// The user's sessions were revoked through the support/admin API.
+    SessionsRevoked,
 }
 
 impl AuditEvent {
@@ -109,6 +119,11 @@ impl AuditEvent {
             AuditEvent::SignedIn => "signed_in",
             AuditEvent::Refused => "refused",
             AuditEvent::Updated => "updated",
+            AuditEvent::Created => "created",
+            AuditEvent::Deactivated => "deactivated",
+            AuditEvent::Reactivated => "reactivated",
+            AuditEvent::Deleted => "deleted",
+            AuditEvent::SessionsRevoked => "sessions_revoked",
         }
     }
 }

@@ -109,7 +109,8 @@ fn mapping_refusal(r: MappingRefusal) -> Refusal {
     }
 }
 
-fn default_membership(company: &CompanySettings) -> Option<Membership> {
+/// The company's default membership, when it has both defaults.
+pub(crate) fn default_membership(company: &CompanySettings) -> Option<Membership> {
     let p = &company.provisioning;
     match (&p.default_workspace, &p.default_permission_set) {
         (Some(w), Some(ps)) => Some(Membership::new(w, ps)),
