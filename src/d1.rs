@@ -8,8 +8,9 @@ use jit::ports::{
     AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, StoreError, TokenInfo,
     TokenOwner, User,
 };
+use jit::scim_api::Sql;
 use jit::settings::Named;
-use jit::sql::{self, Stmt, Value, USER_SELECT};
+use jit::sql::{self, rows, Stmt, Value, USER_SELECT};
 use jit::tokens::TokenKind;
 use saml_verify::Timestamp;
 use wasm_bindgen::JsValue;
@@ -27,29 +28,10 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("D1: {e}"))
 }
 
-/// A row of [`USER_SELECT`] (flags are INTEGER 0/1).
-fn user_from(r: &Row) -> Result<User, StoreError> {
-    Ok(User {
-        company: r.text("company")?,
-        id: r.text("id")?,
-        email: r.text("email")?,
-        memberships: sql::memberships_from_json(&r.text("memberships")?)
-            .map_err(|e| StoreError::Corrupt(format!("D1: memberships: {e}")))?,
-        confirmed: r.flag("confirmed")?,
-        impersonation: r.flag("impersonation")?,
-        created_via: r.text("created_via")?,
-        created_at: r.text("created_at")?,
-        last_login_at: r.opt_text("last_login_at")?,
-        first_name: r.opt_text("first_name")?,
-        last_name: r.opt_text("last_name")?,
-        name_id: r.opt_text("name_id")?,
-        name_id_issuer: r.opt_text("name_id_issuer")?,
-        active: r.flag("active")?,
-    })
-}
-
-fn json_list(r: &Row, col: &str) -> Result<Vec<String>, StoreError> {
-    serde_json::from_str(&r.text(col)?).map_err(|e| StoreError::Corrupt(format!("D1: {col}: {e}")))
+/// A statement with TEXT arguments.
+fn query(sql: String, args: &[&str]) -> Stmt {
+    let args = args.iter().map(|a| Value::Text((*a).to_owned())).collect();
+    Stmt { sql, args }
 }
 
 impl D1Directory {
@@ -114,15 +96,9 @@ impl D1Directory {
 
 impl Directory for D1Directory {
     async fn user(&self, company: &str, email: &str) -> Result<Option<User>, StoreError> {
-        let stmt = self.stmt(
-            &format!("{USER_SELECT} WHERE u.company = ?1 AND u.email = ?2"),
-            &[company.into(), email.into()],
-        )?;
-        d1_js::first(&stmt)
-            .await?
-            .as_ref()
-            .map(user_from)
-            .transpose()
+        let sql = format!("{USER_SELECT} WHERE u.company = ?1 AND u.email = ?2");
+        let rows = self.rows(&query(sql, &[company, email])).await?;
+        rows.first().map(rows::user).transpose()
     }
 
     async fn accounts(
@@ -131,9 +107,8 @@ impl Directory for D1Directory {
         email: &str,
         binding: Option<&Binding>,
     ) -> Result<Found, StoreError> {
-        let stmt = self.prepare(&sql::accounts(company, email, binding))?;
-        let rows = d1_js::all(&stmt).await?;
-        let users = rows.iter().map(user_from).collect::<Result<Vec<_>, _>>()?;
+        let rows = self.rows(&sql::accounts(company, email, binding)).await?;
+        let users = rows.iter().map(rows::user).collect::<Result<Vec<_>, _>>()?;
         Ok(sql::found(users, email, binding))
     }
 
@@ -144,15 +119,13 @@ impl Directory for D1Directory {
         ws: &[String],
         ps: &[String],
     ) -> Result<CompanyFacts, StoreError> {
-        let stmt = self.prepare(&sql::company_facts(company, domain, ws, ps))?;
-        let r = d1_js::first(&stmt)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("no row from the facts query".into()))?;
-        Ok(CompanyFacts {
-            domain_has_confirmed_user: r.flag("domain_ok")?,
-            missing_workspaces: json_list(&r, "ws_missing")?,
-            missing_permission_sets: json_list(&r, "ps_missing")?,
-        })
+        let rows = self
+            .rows(&sql::company_facts(company, domain, ws, ps))
+            .await?;
+        let r = rows
+            .first()
+            .ok_or_else(|| StoreError::Corrupt("no facts row".into()))?;
+        rows::facts(r)
     }
 
     async fn claim_assertion(
@@ -207,43 +180,25 @@ impl AdminDirectory for D1Directory {
     }
 
     async fn users(&self, company: &str) -> Result<Vec<User>, StoreError> {
-        let stmt = self.stmt(
-            &format!("{USER_SELECT} WHERE u.company = ?1 ORDER BY u.email"),
-            &[company.into()],
-        )?;
-        d1_js::all(&stmt).await?.iter().map(user_from).collect()
+        let sql = format!("{USER_SELECT} WHERE u.company = ?1 ORDER BY u.email");
+        self.rows(&query(sql, &[company]))
+            .await?
+            .iter()
+            .map(rows::user)
+            .collect()
     }
 
     async fn audit_rows(&self, company: &str) -> Result<Vec<AuditRow>, StoreError> {
-        let stmt = self.stmt(
-            "SELECT at, event, email, assertion_id, reason, reference, actor, detail FROM audit_log WHERE company = ?1 ORDER BY id DESC LIMIT 1000",
-            &[company.into()],
-        )?;
-        let rows = d1_js::all(&stmt).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    at: r.text("at")?,
-                    event: r.text("event")?,
-                    email: r.opt_text("email")?,
-                    assertion_id: r.opt_text("assertion_id")?,
-                    reason: r.opt_text("reason")?,
-                    reference: r.text("reference")?,
-                    actor: r.opt_text("actor")?,
-                    detail: r.opt_text("detail")?,
-                })
-            })
-            .collect()
+        let sql = "SELECT at, event, email, assertion_id, reason, reference, actor, detail FROM audit_log WHERE company = ?1 ORDER BY id DESC LIMIT 1000";
+        let rows = self.rows(&query(sql.into(), &[company])).await?;
+        rows.iter().map(rows::from_row::<AuditRow>).collect()
     }
 
     /// Domains with a confirmed, non-impersonation user: the provisioning rule's source of truth.
     async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError> {
-        let stmt = self.stmt(
-            &format!("SELECT DISTINCT domain FROM users WHERE company = ?1 AND {COUNTS_FOR_DOMAIN_SQL} ORDER BY domain"),
-            &[company.into()],
-        )?;
-        let rows = d1_js::all(&stmt).await?;
-        rows.iter().map(|r| r.text("domain")).collect()
+        let sql = format!("SELECT DISTINCT domain FROM users WHERE company = ?1 AND {COUNTS_FOR_DOMAIN_SQL} ORDER BY domain");
+        let rows = self.rows(&query(sql, &[company])).await?;
+        rows.iter().map(|r| rows::col_text(r, "domain")).collect()
     }
 
     /// Replace the company's workspaces and permission sets, in one transaction.
@@ -302,26 +257,25 @@ impl AdminDirectory for D1Directory {
 
     /// The company and stored hash of an unrevoked token.
     async fn token(&self, kind: TokenKind, id: &str) -> Result<Option<TokenOwner>, StoreError> {
-        let stmt = self.stmt(kind.lookup_sql(), &[id.into()])?;
-        match d1_js::first(&stmt).await? {
-            Some(r) => Ok(Some((r.text("company")?, r.text("secret_hash")?))),
+        match self
+            .rows(&query(kind.lookup_sql().into(), &[id]))
+            .await?
+            .first()
+        {
+            Some(r) => Ok(Some((
+                rows::col_text(r, "company")?,
+                rows::col_text(r, "secret_hash")?,
+            ))),
             None => Ok(None),
         }
     }
 
     /// Tokens of a company (never their hashes).
     async fn tokens(&self, kind: TokenKind, company: &str) -> Result<Vec<TokenInfo>, StoreError> {
-        let stmt = self.stmt(kind.list_sql(), &[company.into()])?;
-        let rows = d1_js::all(&stmt).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TokenInfo {
-                    id: r.text("id")?,
-                    created_at: r.text("created_at")?,
-                    revoked_at: r.opt_text("revoked_at")?,
-                })
-            })
-            .collect()
+        let rows = self
+            .rows(&query(kind.list_sql().into(), &[company]))
+            .await?;
+        rows.iter().map(rows::from_row::<TokenInfo>).collect()
     }
 
     /// Revoke a token; `Ok(false)` when there was no such unrevoked token.
@@ -341,13 +295,25 @@ impl AdminDirectory for D1Directory {
 
     /// Whether a permission set of the company grants the admin surfaces.
     async fn is_admin_set(&self, company: &str, permission_set: &str) -> Result<bool, StoreError> {
-        let stmt = self.stmt(
-            "SELECT admin FROM permission_sets WHERE company = ?1 AND id = ?2",
-            &[company.into(), permission_set.into()],
-        )?;
-        match d1_js::first(&stmt).await? {
-            Some(r) => r.flag("admin"),
+        let sql = "SELECT admin FROM permission_sets WHERE company = ?1 AND id = ?2";
+        match self
+            .rows(&query(sql.into(), &[company, permission_set]))
+            .await?
+            .first()
+        {
+            Some(r) => rows::col_flag(r, "admin"),
             None => Ok(false),
         }
+    }
+}
+
+impl Sql for D1Directory {
+    async fn rows(&self, stmt: &Stmt) -> Result<Vec<rows::Row>, StoreError> {
+        let rows = d1_js::all(&self.prepare(stmt)?).await?;
+        rows.iter().map(Row::json).collect()
+    }
+
+    async fn batch_applied(&self, stmts: &[Stmt]) -> Result<bool, StoreError> {
+        D1Directory::batch_applied(self, stmts).await
     }
 }

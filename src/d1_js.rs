@@ -1,5 +1,6 @@
-//! D1 statements run and read through the D1 binding's own JS objects: rows are read column by
-//! column with `Reflect`, and `meta.changes` likewise. workers-rs' `results::<T>()`, `first` and
+//! D1 statements run and read through the D1 binding's own JS objects: a row is turned into a
+//! JSON object by `JSON.stringify` (and read by `jit::sql::rows`), `meta.changes` read with
+//! `Reflect`. workers-rs' `results::<T>()`, `first` and
 //! `meta` go through serde_wasm_bindgen, whose generic deserializers (and the float formatting
 //! their error messages reach) cost the bundle more than everything in this file.
 
@@ -43,42 +44,13 @@ fn member(v: &JsValue, key: &str) -> Option<JsValue> {
 pub struct Row(JsValue);
 
 impl Row {
-    fn column(&self, col: &str) -> Option<JsValue> {
-        member(&self.0, col)
+    /// The row as a JSON object, column by column (read with `jit::sql::rows`).
+    pub fn json(&self) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+        let text = worker::js_sys::JSON::stringify(&self.0)
+            .ok()
+            .and_then(|s| s.as_string());
+        serde_json::from_str(&text.unwrap_or_default()).map_err(|e| corrupt(&e.to_string()))
     }
-
-    fn wrong(col: &str) -> StoreError {
-        corrupt(&format!("column {col} missing or of the wrong type"))
-    }
-
-    /// A TEXT column that is never NULL.
-    pub fn text(&self, col: &str) -> Result<String, StoreError> {
-        self.column(col)
-            .and_then(|v| v.as_string())
-            .ok_or_else(|| Self::wrong(col))
-    }
-
-    /// A nullable TEXT column.
-    pub fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
-        match self.column(col) {
-            None => Ok(None),
-            Some(v) => v.as_string().map(Some).ok_or_else(|| Self::wrong(col)),
-        }
-    }
-
-    /// An INTEGER column used as a flag (SQLite has no boolean): non-zero is true.
-    pub fn flag(&self, col: &str) -> Result<bool, StoreError> {
-        self.column(col)
-            .and_then(|v| v.as_f64())
-            .map(|n| n != 0.0)
-            .ok_or_else(|| Self::wrong(col))
-    }
-}
-
-/// The first row, if any.
-pub async fn first(stmt: &D1PreparedStatement) -> Result<Option<Row>, StoreError> {
-    let v = settle(stmt.inner().first(None)).await?;
-    Ok((!v.is_null() && !v.is_undefined()).then_some(Row(v)))
 }
 
 /// Every row.

@@ -16,6 +16,7 @@ mod pages;
 mod platform;
 mod respond;
 mod routes;
+mod scim_routes;
 
 use jit::{Code, Refusal};
 use worker::{

@@ -6,7 +6,7 @@ use worker::{Env, Request, Response};
 
 use crate::platform::new_reference;
 use crate::respond::{header, refusal_response};
-use crate::{acs, admin, admin_security, pages};
+use crate::{acs, admin, admin_security, pages, scim_routes};
 
 /// What a handler gets: the environment and the path parameters.
 pub(crate) struct RouteContext {
@@ -76,6 +76,14 @@ pub async fn route(req: Request, env: Env) -> worker::Result<Response> {
         (Delete, ["admin", "companies", c, k @ ("tokens" | "scim-tokens"), id]) => Box::pin(
             admin_security::revoke_token(req, ctx(&[("company", c), ("kind", k), ("id", id)])),
         ),
+        (Post, ["admin", "companies", c, "users", e, "revoke-sessions"]) => Box::pin(
+            scim_routes::revoke_sessions(req, ctx(&[("company", c), ("email", e)])),
+        ),
+        (_, ["scim", "v2", c, rest @ ..]) => Box::pin(scim_routes::scim_route(
+            req,
+            ctx(&[("company", c), ("rest", &rest.join("/"))]),
+        )),
+        (Get, ["session"]) => Box::pin(scim_routes::session_route(req, ctx(&[]))),
         (Get, ["admin", c, "security"]) => {
             Box::pin(pages::security_page(req, ctx(&[("company", c)])))
         }

@@ -31,6 +31,8 @@ pub enum Action {
     SupportOnly,
     /// Create, list and revoke the company's SCIM tokens: Support and the company's admins.
     ScimTokens,
+    /// Revoke a user's sessions: Support and the company's admins.
+    RevokeSessions,
 }
 
 /// Why a caller may not do something.
@@ -48,7 +50,9 @@ pub fn authorize(role: &Role, action: Action, company: &str) -> Result<(), Denie
         Role::Support => Ok(()),
         Role::Admin { company: own } if own != company => Err(Denied::OtherCompany),
         Role::Admin { .. } => match action {
-            Action::Read | Action::ChangeSecurity | Action::ScimTokens => Ok(()),
+            Action::Read | Action::ChangeSecurity | Action::ScimTokens | Action::RevokeSessions => {
+                Ok(())
+            }
             Action::SupportOnly => Err(Denied::SupportOnly("this action")),
         },
     }
@@ -225,6 +229,8 @@ mod tests {
             (admin(), Action::ScimTokens, Ok(())),
             (other.clone(), Action::Read, Err(Denied::OtherCompany)),
             (other.clone(), Action::ScimTokens, Err(Denied::OtherCompany)),
+            (admin(), Action::RevokeSessions, Ok(())),
+            (other.clone(), Action::RevokeSessions, Err(Denied::OtherCompany)),
             (other, Action::ChangeSecurity, Err(Denied::OtherCompany)),
         ];
         for (role, action, want) in table {

@@ -218,7 +218,7 @@ pub trait Directory {
 pub type TokenOwner = (String, String);
 
 /// A token as the support API lists it (never its hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct TokenInfo {
     pub id: String,
     pub created_at: String,
@@ -226,7 +226,7 @@ pub struct TokenInfo {
 }
 
 /// An audit row as the support API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct AuditRow {
     pub at: String,
     pub event: String,

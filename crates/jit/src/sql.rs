@@ -272,3 +272,59 @@ fn update(up: &Update) -> Vec<Stmt> {
     }
     out
 }
+
+/// Rows as the D1 adapter reads them (column name -> JSON value), into the ports' types.
+pub mod rows {
+    use serde::de::DeserializeOwned;
+
+    use crate::ports::{CompanyFacts, StoreError, User};
+    pub use crate::scim_api::sql::{col_int, col_opt, col_text, Row};
+
+    fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt(format!("D1: {what}: {e}"))
+    }
+
+    /// An INTEGER 0/1 column (SQLite has no boolean): non-zero is true.
+    pub fn col_flag(r: &Row, col: &str) -> Result<bool, StoreError> {
+        Ok(col_int(r, col)? != 0)
+    }
+
+    /// A row into a type whose fields are the columns (TEXT and NULL only).
+    pub fn from_row<T: DeserializeOwned>(r: &Row) -> Result<T, StoreError> {
+        serde_json::from_value(serde_json::Value::Object(r.clone())).map_err(|e| corrupt("row", e))
+    }
+
+    fn json_list(r: &Row, col: &str) -> Result<Vec<String>, StoreError> {
+        serde_json::from_str(&col_text(r, col)?).map_err(|e| corrupt(col, e))
+    }
+
+    /// A row of [`super::USER_SELECT`].
+    pub fn user(r: &Row) -> Result<User, StoreError> {
+        Ok(User {
+            company: col_text(r, "company")?,
+            id: col_text(r, "id")?,
+            email: col_text(r, "email")?,
+            memberships: super::memberships_from_json(&col_text(r, "memberships")?)
+                .map_err(|e| corrupt("memberships", e))?,
+            confirmed: col_flag(r, "confirmed")?,
+            impersonation: col_flag(r, "impersonation")?,
+            created_via: col_text(r, "created_via")?,
+            created_at: col_text(r, "created_at")?,
+            last_login_at: col_opt(r, "last_login_at")?,
+            first_name: col_opt(r, "first_name")?,
+            last_name: col_opt(r, "last_name")?,
+            name_id: col_opt(r, "name_id")?,
+            name_id_issuer: col_opt(r, "name_id_issuer")?,
+            active: col_flag(r, "active")?,
+        })
+    }
+
+    /// The row of [`super::company_facts`].
+    pub fn facts(r: &Row) -> Result<CompanyFacts, StoreError> {
+        Ok(CompanyFacts {
+            domain_has_confirmed_user: col_flag(r, "domain_ok")?,
+            missing_workspaces: json_list(r, "ws_missing")?,
+            missing_permission_sets: json_list(r, "ps_missing")?,
+        })
+    }
+}

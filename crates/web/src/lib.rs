@@ -6,6 +6,7 @@
 
 pub mod account;
 pub use account::account_html;
+pub mod demo_pages;
 #[cfg(feature = "demo")]
 pub mod demo_sign;
 pub mod json_out;

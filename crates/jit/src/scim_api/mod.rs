@@ -39,6 +39,20 @@ pub enum Method {
     Other,
 }
 
+impl Method {
+    /// From the HTTP method's name.
+    pub fn from_name(name: &str) -> Method {
+        match name {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => Method::Other,
+        }
+    }
+}
+
 /// One SCIM request, as the worker read it.
 #[derive(Debug, Clone)]
 pub struct ScimRequest<'a> {
