@@ -16,6 +16,7 @@ CREATE UNIQUE INDEX scim_tokens_id ON scim_tokens (id);
 -- deleted through SCIM stays (deactivated: SAML sign-in refused, JIT never re-creates them) but
 -- SCIM answers 404 for it.
 ALTER TABLE users ADD COLUMN external_id TEXT;
+ALTER TABLE users ADD COLUMN scim_emails TEXT; -- the SCIM emails as JSON (the email is userName)
 ALTER TABLE users ADD COLUMN updated_at TEXT;
 ALTER TABLE users ADD COLUMN sessions_valid_after INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN scim_deleted INTEGER NOT NULL DEFAULT 0 CHECK (scim_deleted IN (0, 1));

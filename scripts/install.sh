@@ -8,13 +8,15 @@
 #
 #   Debian packages  xmlsec1 libxml2-utils (reference XML-DSig checks), pkg-config libssl-dev
 #                    (worker-build links OpenSSL), curl openssl ca-certificates python3 (dev.sh),
-#                    chromium (browser tests, driven by playwright-core)
+#                    chromium (browser tests, driven by playwright-core), python3-venv (.venv)
 #   rust target      wasm32-unknown-unknown
 #   cargo tools      worker-build 0.8.7; wasm-bindgen-cli at the exact wasm-bindgen in Cargo.lock;
 #                    cargo-deny 0.20.2 (supply-chain checks in scripts/test.sh)
 #   advisory db      ../shared/advisory-db (RustSec snapshot) copied, as a git repository, to
 #                    $CARGO_HOME/saml-jit-advisory-dbs/ where deny.toml's db-path points
 #   npm              wrangler, binaryen (wasm-opt) and esbuild pinned in package-lock.json
+#   python venv      .venv with scim2-tester[httpx2] 0.5.2 from PyPI (the SCIM compliance checker
+#                    scripts/test.sh runs against wrangler dev)
 #
 # Needs (not installable here): rustup + cargo, Node.js >= 20.3 with npm (Debian's nodejs is 18).
 set -euo pipefail
@@ -23,7 +25,7 @@ ROOT="$PWD"
 
 WORKER_BUILD_VERSION="0.8.7"
 CARGO_DENY_VERSION="0.20.2"
-APT_PACKAGES=(xmlsec1 libxml2-utils pkg-config libssl-dev curl openssl ca-certificates python3 chromium git)
+APT_PACKAGES=(xmlsec1 libxml2-utils pkg-config libssl-dev curl openssl ca-certificates python3 python3-venv chromium git)
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=3
 
@@ -149,6 +151,14 @@ fi
 for bin in wrangler wasm-opt esbuild; do
   [ -x "node_modules/.bin/$bin" ] || die "node_modules/.bin/$bin missing after npm ci: remove node_modules and re-run"
 done
+
+# --- Python: scim2-tester in .venv (the SCIM compliance checker of scripts/test.sh) ----------------
+SCIM2_TESTER_VERSION="0.5.2"
+if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('scim2-tester') != '$SCIM2_TESTER_VERSION')" 2>/dev/null; then
+  step "python3 -m venv .venv; pip install scim2-tester[httpx2]==$SCIM2_TESTER_VERSION (under a minute)"
+  run venv python3 -m venv .venv
+  run scim2-tester .venv/bin/pip install --quiet --disable-pip-version-check "scim2-tester[httpx2]==$SCIM2_TESTER_VERSION"
+fi
 
 # --- cargo-deny: advisories, duplicate versions and licenses (scripts/test.sh) ---------------------
 installed_deny="$(cargo-deny --version 2>/dev/null | awk '{print $2}' | head -n 1 || true)"

@@ -46,5 +46,7 @@ echo "== integration tests on wrangler dev"
 WORKER_BUILD_ARGS=--no-opt python3 tests/integration/run.py
 echo "== admin/support API and role tests on wrangler dev"
 WORKER_BUILD_ARGS=--no-opt python3 tests/api/run.py
+echo "== SCIM compliance: scim2-tester against wrangler dev"
+WORKER_BUILD_ARGS=--no-opt .venv/bin/python tests/scim/run_scim2_tester.py
 echo "== browser tests on wrangler dev (headless Chromium)"
 bash tests/browser/run.sh

@@ -143,7 +143,7 @@ fn okta_sequence() {
     let want = [
         (
             "created",
-            "fields: userName, externalId, name.givenName, name.familyName, active",
+            "fields: userName, externalId, name.givenName, name.familyName, emails, active",
         ),
         ("deactivated", "fields: active"),
         ("reactivated", "fields: active"),

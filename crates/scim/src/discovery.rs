@@ -1,11 +1,12 @@
 //! The discovery documents (RFC 7644 §4, RFC 7643 §5-7): ServiceProviderConfig, ResourceTypes
 //! and Schemas, describing exactly what this service does (PATCH yes; bulk, sort, ETags and
-//! password change no; filter with at most [`MAX_COUNT`] results; bearer tokens).
+//! password change no; filter with at most [`MAX_COUNT`] results; bearer tokens). The enterprise
+//! User extension is accepted in requests and not kept, so it is not advertised.
 
 use serde_json::{json, Value};
 
 use crate::query::list_response;
-use crate::{ENTERPRISE_SCHEMA, GROUP_SCHEMA, MAX_COUNT, USER_SCHEMA};
+use crate::{GROUP_SCHEMA, MAX_COUNT, USER_SCHEMA};
 
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RT_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -34,11 +35,7 @@ pub fn service_provider_config(base: &str) -> Value {
 
 fn resource_type_doc(name: &str, base: &str) -> Option<Value> {
     let (endpoint, schema, extensions) = match name {
-        "User" => (
-            "/Users",
-            USER_SCHEMA,
-            json!([{"schema": ENTERPRISE_SCHEMA, "required": false}]),
-        ),
+        "User" => ("/Users", USER_SCHEMA, json!([])),
         "Group" => ("/Groups", GROUP_SCHEMA, json!([])),
         _ => return None,
     };
@@ -73,6 +70,15 @@ fn attribute(name: &str, ty: &str, required: bool, mutability: &str, uniqueness:
         "caseExact": false, "mutability": mutability, "returned": "default",
         "uniqueness": uniqueness, "description": name,
     })
+}
+
+/// `members.$ref`: a reference to a User (RFC 7643 §7 `referenceTypes`).
+fn reference_to_user() -> Value {
+    let mut a = attribute("$ref", "reference", false, "immutable", "none");
+    if let Some(m) = a.as_object_mut() {
+        m.insert("referenceTypes".into(), json!(["User"]));
+    }
+    a
 }
 
 fn sub_attributes(parent: &str, ty: &str, multi: bool, subs: Vec<Value>) -> Value {
@@ -121,13 +127,11 @@ fn schema_doc(id: &str, base: &str) -> Option<Value> {
                     true,
                     vec![
                         attribute("value", "string", false, "immutable", "none"),
-                        attribute("display", "string", false, "readOnly", "none"),
-                        attribute("$ref", "reference", false, "immutable", "none"),
+                        reference_to_user(),
                     ],
                 ),
             ],
         ),
-        ENTERPRISE_SCHEMA => ("EnterpriseUser", Vec::new()),
         _ => return None,
     };
     Some(json!({
@@ -147,7 +151,7 @@ pub fn schema(id: &str, base: &str) -> Option<Value> {
 
 /// `GET /Schemas`.
 pub fn schemas(base: &str) -> Value {
-    let all: Vec<Value> = [USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_SCHEMA]
+    let all: Vec<Value> = [USER_SCHEMA, GROUP_SCHEMA]
         .iter()
         .filter_map(|id| schema_doc(id, base))
         .collect();
@@ -175,7 +179,10 @@ mod tests {
         );
         assert!(resource_type("Device", base).is_none());
         let s = schemas(base);
-        assert_eq!(s["totalResults"], 3);
+        assert_eq!(
+            s["totalResults"], 2,
+            "the enterprise extension is accepted, not kept"
+        );
         assert_eq!(
             schema(USER_SCHEMA, base).unwrap()["attributes"][0]["name"],
             "userName"

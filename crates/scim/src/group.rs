@@ -89,7 +89,7 @@ pub fn add_members(members: &mut Vec<String>, v: &Value) -> Result<(), ScimError
     Ok(())
 }
 
-/// A member as answered: its ID, its location, and its userName as `display`.
+/// A member: its ID (answered with its location), and its userName.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub id: String,
@@ -112,10 +112,7 @@ pub fn render(g: &GroupRecord, base: &str) -> Value {
     let members: Vec<Value> = g
         .members
         .iter()
-        .map(|m| {
-            json!({"value": m.id, "display": m.display, "type": "User",
-                   "$ref": format!("{base}/Users/{}", m.id)})
-        })
+        .map(|m| json!({"value": m.id, "$ref": format!("{base}/Users/{}", m.id)}))
         .collect();
     let mut doc = json!({
         "schemas": [GROUP_SCHEMA],

@@ -7,6 +7,7 @@
 
 pub mod attr;
 pub mod discovery;
+pub mod emails;
 pub mod error;
 pub mod group;
 pub mod patch;

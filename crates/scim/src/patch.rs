@@ -189,34 +189,10 @@ fn user_op(u: &mut User, op: Op, p: &Path, v: Option<&Value>) -> Result<(), Scim
             },
             (_, Some(sub)) => user::set_name_part(u, sub, value()?),
         },
-        "emails" => emails_op(op, p, v),
+        "emails" => crate::emails::apply(&mut u.emails, op, p.filter.as_ref(), p.sub.as_deref(), v),
         "id" | "meta" | "groups" => Err(ScimError::mutability(format!("{} is read-only", p.attr))),
         a if IGNORED.contains(&a) => Ok(()),
         a => Err(ScimError::path(format!("User has no attribute {a}"))),
-    }
-}
-
-/// `emails`, `emails[type eq "work"].value` and the like: checked, not kept.
-fn emails_op(op: Op, p: &Path, v: Option<&Value>) -> Result<(), ScimError> {
-    if let Some((sub, _)) = &p.filter {
-        if !["type", "value", "primary"].contains(&sub.as_str()) {
-            return Err(ScimError::path(format!(
-                "emails has no sub-attribute {sub}"
-            )));
-        }
-    }
-    match (op, &p.sub, v) {
-        (Op::Remove, _, _) | (_, _, None) => Ok(()),
-        (_, None, Some(v)) if p.filter.is_none() => match v {
-            Value::Array(_) => user::check_emails(v),
-            v => user::check_email(v),
-        },
-        (_, None, Some(v)) => user::check_email(v),
-        (_, Some(sub), Some(v)) => match sub.as_str() {
-            "value" | "type" | "display" => attr::string(v, "emails.value").map(|_| ()),
-            "primary" => attr::boolean(v, "emails.primary").map(|_| ()),
-            s => Err(ScimError::path(format!("emails has no sub-attribute {s}"))),
-        },
     }
 }
 

@@ -11,6 +11,12 @@ fn user() -> User {
         external_id: Some("00u1".into()),
         given_name: Some("Jane".into()),
         family_name: Some("Doe".into()),
+        emails: vec![crate::emails::Email {
+            value: "jane@x.com".into(),
+            kind: Some("work".into()),
+            display: None,
+            primary: true,
+        }],
         active: true,
     }
 }
@@ -40,7 +46,8 @@ fn user_patches() {
         ("URN-qualified path", json!([{"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName", "value": "J"}]), |u| u.given_name = Some("J".into())),
         ("Entra: dotted keys in a value object", json!([{"op": "Add", "value": {"name.givenName": "B", "active": "True"}}]), |u| u.given_name = Some("B".into())),
         ("ignored attributes", json!([{"op": "replace", "path": "displayName", "value": "J D"}, {"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "R&D"}]), |_| {}),
-        ("emails filter path", json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "x@y.com"}]), |_| {}),
+        ("emails filter path", json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "x@y.com"}]), |u| u.emails[0].value = "x@y.com".into()),
+        ("remove emails", json!([{"op": "remove", "path": "emails"}]), |u| u.emails.clear()),
         ("several ops in order", json!([{"op": "replace", "path": "active", "value": false}, {"op": "replace", "path": "active", "value": true}]), |_| {}),
     ];
     for (case, list, change) in table {

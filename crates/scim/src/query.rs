@@ -149,6 +149,52 @@ pub fn parse_query(resource: Resource, query: &str) -> Result<ListQuery, ScimErr
     Ok(q)
 }
 
+/// The SearchRequest message's URN (RFC 7644 §3.4.3).
+pub const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+
+/// A `POST /{Users|Groups}/.search` body: the same parameters as a list request's query string,
+/// as JSON members (`attributes` and `excludedAttributes` arrays of strings, `filter` a string,
+/// `startIndex` and `count` integers).
+pub fn parse_search(resource: Resource, body: &[u8]) -> Result<ListQuery, ScimError> {
+    let map = crate::parse_body(body)?;
+    let mut schemas = None;
+    let mut pairs: Vec<String> = Vec::new();
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    for (k, v) in &map {
+        let value = match (k.to_ascii_lowercase().as_str(), v) {
+            ("schemas", _) => {
+                schemas = Some(v);
+                continue;
+            }
+            ("attributes" | "excludedattributes", Value::Array(list)) => {
+                let names: Option<Vec<&str>> = list.iter().map(Value::as_str).collect();
+                names
+                    .ok_or_else(|| ScimError::value(format!("{k} must be strings")))?
+                    .join(",")
+            }
+            ("filter" | "sortby" | "sortorder", Value::String(s)) => s.clone(),
+            ("startindex" | "count", Value::Number(n)) => n.to_string(),
+            _ => {
+                return Err(ScimError::syntax(format!(
+                    "unknown or malformed member {k}"
+                )))
+            }
+        };
+        pairs.push(format!("{}={}", enc(k), enc(&value)));
+    }
+    crate::attr::check_schemas(schemas, SEARCH_SCHEMA, &[])?;
+    parse_query(resource, &pairs.join("&"))
+}
+
 fn integer(v: &str, what: &str) -> Result<i64, ScimError> {
     v.trim()
         .parse::<i64>()
@@ -239,6 +285,26 @@ mod tests {
                 parse_query(Resource::User, qs).unwrap_err().scim_type,
                 Some(*want),
                 "{qs}"
+            );
+        }
+    }
+
+    #[test]
+    fn searches() {
+        let body = json!({"schemas": [SEARCH_SCHEMA], "filter": "userName eq \"a@b.co\"",
+                          "attributes": ["userName", "name.givenName"], "startIndex": 2, "count": 5});
+        let q = parse_search(Resource::User, body.to_string().as_bytes()).unwrap();
+        assert_eq!(q.filter.unwrap().value, "a@b.co");
+        assert_eq!((q.start_index, q.count, q.attributes.len()), (2, 5, 2));
+        for bad in [
+            json!({"filter": "userName eq \"a@b.co\""}),
+            json!({"schemas": [SEARCH_SCHEMA], "count": "5"}),
+            json!({"schemas": [SEARCH_SCHEMA], "sortBy": "userName"}),
+            json!({"schemas": [SEARCH_SCHEMA], "x": 1}),
+        ] {
+            assert!(
+                parse_search(Resource::User, bad.to_string().as_bytes()).is_err(),
+                "{bad}"
             );
         }
     }

@@ -1,12 +1,13 @@
 //! The User resource (RFC 7643 §4.1) as this service keeps it: `userName` (the email),
-//! `externalId`, `name.givenName`, `name.familyName` and `active`. Other attributes of the core
-//! User schema and of the enterprise extension that IdPs send by default (displayName, title,
-//! phoneNumbers, addresses, locale, password, groups, department, manager…) are accepted and not
-//! kept; `emails` is checked and answered as the userName. Anything else is refused.
+//! `externalId`, `name.givenName`, `name.familyName`, `emails` and `active`. Other attributes of
+//! the core User schema and of the enterprise extension that IdPs send by default (displayName,
+//! title, phoneNumbers, addresses, locale, password, groups, department, manager…) are accepted
+//! and not kept. Anything else is refused.
 
 use serde_json::{json, Map, Value};
 
 use crate::attr::{self, normalize, ENTERPRISE};
+use crate::emails::{self, Email};
 use crate::{ScimError, ENTERPRISE_SCHEMA, USER_SCHEMA};
 
 /// The attributes this service keeps.
@@ -17,6 +18,8 @@ pub struct User {
     pub external_id: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
+    /// As the IdP sent them ([`crate::emails`]).
+    pub emails: Vec<Email>,
     pub active: bool,
 }
 
@@ -66,6 +69,7 @@ pub fn from_map(map: &Map<String, Value>) -> Result<User, ScimError> {
         external_id: None,
         given_name: None,
         family_name: None,
+        emails: Vec::new(),
         active: true,
     };
     let mut seen = Vec::new();
@@ -82,7 +86,7 @@ pub fn from_map(map: &Map<String, Value>) -> Result<User, ScimError> {
             "externalid" => user.external_id = attr::opt_string(v, "externalId")?,
             "active" => user.active = attr::boolean(v, "active")?,
             "name" => set_name(&mut user, v)?,
-            "emails" => check_emails(v)?,
+            "emails" => user.emails = emails::parse_list(v)?,
             n if IGNORED.contains(&n) => {}
             _ => return Err(ScimError::syntax(format!("unknown attribute {key}"))),
         }
@@ -122,39 +126,6 @@ pub fn set_name_part(user: &mut User, sub: &str, v: &Value) -> Result<(), ScimEr
     Ok(())
 }
 
-/// `emails`: an array of objects with a string `value`, optional `type`, `display` and boolean
-/// `primary`. Checked, not kept: the email is the userName.
-pub fn check_emails(v: &Value) -> Result<(), ScimError> {
-    let list = match v {
-        Value::Null => return Ok(()),
-        Value::Array(l) => l,
-        _ => return Err(ScimError::value("emails must be an array")),
-    };
-    for e in list {
-        check_email(e)?;
-    }
-    Ok(())
-}
-
-/// One `emails` entry.
-pub fn check_email(e: &Value) -> Result<(), ScimError> {
-    let Value::Object(o) = e else {
-        return Err(ScimError::value("each email must be an object"));
-    };
-    for (k, v) in o {
-        match k.to_ascii_lowercase().as_str() {
-            "value" | "type" | "display" => {
-                attr::string(v, "emails.value")?;
-            }
-            "primary" => {
-                attr::boolean(v, "emails.primary")?;
-            }
-            _ => return Err(ScimError::path(format!("emails has no sub-attribute {k}"))),
-        }
-    }
-    Ok(())
-}
-
 /// How a stored user is answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -171,7 +142,6 @@ pub fn render(r: &UserRecord, base: &str) -> Value {
         "schemas": [USER_SCHEMA],
         "id": r.id,
         "userName": u.user_name,
-        "emails": [{"value": u.user_name, "type": "work", "primary": true}],
         "active": u.active,
         "meta": {
             "resourceType": "User",
@@ -194,6 +164,9 @@ pub fn render(r: &UserRecord, base: &str) -> Value {
         if !name.is_empty() {
             map.insert("name".into(), Value::Object(name));
         }
+        if !u.emails.is_empty() {
+            map.insert("emails".into(), emails::to_json(&u.emails));
+        }
     }
     doc
 }
@@ -212,6 +185,9 @@ pub fn changed(before: &User, after: &User) -> Vec<&'static str> {
     }
     if before.family_name != after.family_name {
         out.push("name.familyName");
+    }
+    if before.emails != after.emails {
+        out.push("emails");
     }
     if before.active != after.active {
         out.push("active");

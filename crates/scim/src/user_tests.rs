@@ -26,6 +26,12 @@ fn users_parse() {
             external_id: Some("00u1".into()),
             given_name: Some("Jane".into()),
             family_name: Some("Doe".into()),
+            emails: vec![crate::emails::Email {
+                value: "jane@example.com".into(),
+                kind: Some("work".into()),
+                display: None,
+                primary: true,
+            }],
             active: false,
         }
     );
@@ -76,6 +82,10 @@ fn users_render_and_diff() {
             external_id: None,
             given_name: Some("Jane".into()),
             family_name: None,
+            emails: crate::emails::parse_list(
+                &json!([{"value": "jane@example.com", "type": "work", "primary": true}]),
+            )
+            .unwrap(),
             active: true,
         },
         created: "2026-01-01T00:00:00.000Z".into(),

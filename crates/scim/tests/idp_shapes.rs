@@ -70,7 +70,15 @@ fn entra_user_lifecycle() {
     );
     assert_eq!(u.family_name.as_deref(), Some("familyName"));
     let updated = patch_user(&u, "entra_update_user.json");
-    assert_eq!(user::changed(&u, &updated), vec!["name.familyName"]);
+    assert_eq!(
+        user::changed(&u, &updated),
+        vec!["name.familyName", "emails"]
+    );
+    assert_eq!(updated.emails[0].value, "updatedEmail@contoso.example");
+    assert_eq!(
+        updated.user_name, u.user_name,
+        "the account's email is the userName"
+    );
     let off = patch_user(&updated, "entra_disable_user.json");
     assert!(!off.active);
     let on = patch_user(&off, "entra_value_object.json");

@@ -5,7 +5,7 @@
 
 use scim::group::{self, project, render, Group, GroupRecord, Member};
 use scim::patch::{self, apply_group};
-use scim::query::{list_response, parse_query, Resource};
+use scim::query::{list_response, parse_query, parse_search, ListQuery, Resource};
 use scim::{ScimError, GROUP_SCHEMA};
 
 use super::group_sql as gs;
@@ -23,11 +23,18 @@ pub(super) async fn route<K: SettingsStore, D: Sql>(
     rest: &[&str],
 ) -> Result<ScimReply, Fail> {
     match (ctx.req.method, rest) {
-        (Method::Get, []) => list(dir, ctx).await,
+        (Method::Get, []) => list(dir, ctx, parse_query(Resource::Group, ctx.req.query)?).await,
+        (Method::Post, [".search"]) => {
+            list(dir, ctx, parse_search(Resource::Group, ctx.req.body)?).await
+        }
         (Method::Post, []) => create(kv, dir, ctx).await,
         (Method::Get, [id]) => {
-            let (rec, _) = load(dir, ctx, id).await?;
-            Ok(ScimReply::json(200, render(&rec, ctx.req.base)))
+            let q = parse_query(Resource::Group, ctx.req.query)?;
+            let doc = render(&load(dir, ctx, id).await?.0, ctx.req.base);
+            Ok(ScimReply::json(
+                200,
+                project(doc, &q.attributes, &q.excluded),
+            ))
         }
         (Method::Put, [id]) => {
             let after = group::parse(ctx.body()?)?;
@@ -38,6 +45,7 @@ pub(super) async fn route<K: SettingsStore, D: Sql>(
             update(kv, dir, ctx, id, |before| apply_group(before, &ops)).await
         }
         (Method::Delete, [id]) => delete(kv, dir, ctx, id).await,
+        (_, [] | [_]) => Err(super::not_allowed()),
         _ => Err(ScimError::not_found("no such endpoint").into()),
     }
 }
@@ -72,8 +80,7 @@ async fn load<D: Sql>(dir: &D, ctx: &Ctx<'_>, id: &str) -> Result<(GroupRecord, 
     Ok((rec, g))
 }
 
-async fn list<D: Sql>(dir: &D, ctx: &Ctx<'_>) -> Result<ScimReply, Fail> {
-    let q = parse_query(Resource::Group, ctx.req.query)?;
+async fn list<D: Sql>(dir: &D, ctx: &Ctx<'_>, q: ListQuery) -> Result<ScimReply, Fail> {
     let c = ctx.req.company;
     let total = match dir
         .rows(&gs::groups_count(c, q.filter.as_ref()))

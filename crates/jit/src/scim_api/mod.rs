@@ -184,6 +184,11 @@ pub async fn handle<K: SettingsStore, T: AdminDirectory, D: Sql>(
     }
 }
 
+/// 405: the endpoint exists, the method does not (RFC 7644 §3.12).
+pub(crate) fn not_allowed() -> Fail {
+    ScimError::new(405, None, "method not allowed on this endpoint").into()
+}
+
 /// The token ID of a valid SCIM token of the request's company.
 async fn authenticate<D: AdminDirectory>(dir: &D, req: &ScimRequest<'_>) -> Result<String, Fail> {
     let unauthorized =
@@ -220,6 +225,11 @@ async fn route<K: SettingsStore, D: Sql>(
         (Method::Get, ["ResourceTypes", name]) => found(discovery::resource_type(name, r.base)),
         (Method::Get, ["Schemas"]) => Ok(ScimReply::json(200, discovery::schemas(r.base))),
         (Method::Get, ["Schemas", id]) => found(discovery::schema(id, r.base)),
+        (_, ["ServiceProviderConfig" | "ResourceTypes" | "Schemas", ..]) => Err(not_allowed()),
+        // Searching several resource types at once (RFC 7644 §3.4.3): not implemented.
+        (Method::Post, [".search"]) => {
+            Err(ScimError::new(501, None, "search /Users/.search or /Groups/.search").into())
+        }
         (_, ["Users", rest @ ..]) => users::route(kv, dir, ctx, rest).await,
         (_, ["Groups", rest @ ..]) => groups::route(kv, dir, ctx, rest).await,
         _ => Err(ScimError::not_found("no such endpoint").into()),

@@ -33,8 +33,8 @@ fn text(s: &str) -> Value {
 }
 
 /// The SCIM view of a `users` row.
-pub const USER_COLUMNS: &str = "id, email, first_name, last_name, external_id, active, \
-     created_at, COALESCE(updated_at, created_at) AS updated_at";
+pub const USER_COLUMNS: &str = "id, email, first_name, last_name, external_id, scim_emails, \
+     active, created_at, COALESCE(updated_at, created_at) AS updated_at";
 
 /// A live (not SCIM-deleted) user by SCIM id.
 pub fn user_by_id(company: &str, id: &str) -> Stmt {
@@ -108,6 +108,8 @@ pub struct UserFields<'a> {
     pub given_name: Option<&'a str>,
     pub family_name: Option<&'a str>,
     pub external_id: Option<&'a str>,
+    /// `emails` as JSON (`scim::emails::to_json`), None when there are none.
+    pub emails: Option<&'a str>,
     pub active: bool,
     /// RFC 3339, for `updated_at` (and `created_at` of a new user).
     pub at: &'a str,
@@ -142,8 +144,9 @@ pub fn insert_user(
     let mut out = vec![
         stmt(
             "INSERT INTO users (company, id, email, domain, confirmed, impersonation, created_via, \
-             created_at, first_name, last_name, active, external_id, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, 1, 0, 'scim', ?5, ?6, ?7, ?8, ?9, ?5) ON CONFLICT DO NOTHING",
+             created_at, first_name, last_name, active, external_id, updated_at, scim_emails) \
+             VALUES (?1, ?2, ?3, ?4, 1, 0, 'scim', ?5, ?6, ?7, ?8, ?9, ?5, ?10) \
+             ON CONFLICT DO NOTHING",
             vec![
                 text(company),
                 text(id),
@@ -154,6 +157,7 @@ pub fn insert_user(
                 f.family_name.into(),
                 f.active.into(),
                 f.external_id.into(),
+                f.emails.into(),
             ],
         ),
         audit_if_changed(audit),
@@ -189,8 +193,8 @@ pub fn update_user(
     let mut out = vec![stmt(
         "UPDATE OR IGNORE users SET email = ?3, domain = ?4, first_name = ?5, last_name = ?6, \
          external_id = ?7, active = ?8, updated_at = ?9, \
-         sessions_valid_after = COALESCE(?10, sessions_valid_after), scim_deleted = 0 \
-         WHERE company = ?1 AND id = ?2 AND scim_deleted = ?11",
+         sessions_valid_after = COALESCE(?10, sessions_valid_after), scim_deleted = 0, \
+         scim_emails = ?12 WHERE company = ?1 AND id = ?2 AND scim_deleted = ?11",
         vec![
             text(company),
             text(id),
@@ -203,6 +207,7 @@ pub fn update_user(
             text(f.at),
             revoke_at.map_or(Value::Null, Value::Int),
             revive.into(),
+            f.emails.into(),
         ],
     )];
     out.extend(audit.iter().map(audit_if_changed));

@@ -2,16 +2,16 @@
 
 use scim::group::project;
 use scim::patch::{self, apply_user};
-use scim::query::{list_response, parse_query, Resource};
+use scim::query::{list_response, parse_query, parse_search, ListQuery, Resource};
 use scim::user::{self, changed, render, User, UserRecord};
-use scim::{ScimError, USER_SCHEMA};
+use scim::{emails, ScimError, USER_SCHEMA};
 
 use super::sql::{self, col_int, col_opt, col_text, Row, Sql, UserFields};
 use super::{Ctx, Fail, Method, ScimReply};
 use crate::lifecycle::mapping::{memberships, Outcome};
 use crate::lifecycle::Groups;
 use crate::policy::domain_allowed;
-use crate::ports::{AuditEvent, SettingsStore};
+use crate::ports::{AuditEvent, SettingsStore, StoreError};
 use crate::sign_in::default_membership;
 
 pub(super) async fn route<K: SettingsStore, D: Sql>(
@@ -21,11 +21,18 @@ pub(super) async fn route<K: SettingsStore, D: Sql>(
     rest: &[&str],
 ) -> Result<ScimReply, Fail> {
     match (ctx.req.method, rest) {
-        (Method::Get, []) => list(dir, ctx).await,
+        (Method::Get, []) => list(dir, ctx, parse_query(Resource::User, ctx.req.query)?).await,
+        (Method::Post, [".search"]) => {
+            list(dir, ctx, parse_search(Resource::User, ctx.req.body)?).await
+        }
         (Method::Post, []) => create(kv, dir, ctx).await,
         (Method::Get, [id]) => {
-            let rec = live(dir, ctx, id).await?;
-            Ok(ScimReply::json(200, render(&rec, ctx.req.base)))
+            let q = parse_query(Resource::User, ctx.req.query)?;
+            let doc = render(&live(dir, ctx, id).await?, ctx.req.base);
+            Ok(ScimReply::json(
+                200,
+                project(doc, &q.attributes, &q.excluded),
+            ))
         }
         (Method::Put, [id]) => {
             let after = user::parse(ctx.body()?)?;
@@ -36,6 +43,7 @@ pub(super) async fn route<K: SettingsStore, D: Sql>(
             update(kv, dir, ctx, id, |before| apply_user(before, &ops)).await
         }
         (Method::Delete, [id]) => delete(dir, ctx, id).await,
+        (_, [] | [_]) => Err(super::not_allowed()),
         _ => Err(ScimError::not_found("no such endpoint").into()),
     }
 }
@@ -49,6 +57,14 @@ pub fn record(r: &Row) -> Result<UserRecord, Fail> {
             external_id: col_opt(r, "external_id")?,
             given_name: col_opt(r, "first_name")?,
             family_name: col_opt(r, "last_name")?,
+            emails: match col_opt(r, "scim_emails")? {
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+                    .and_then(|v| {
+                        emails::parse_list(&v).map_err(|e| StoreError::Corrupt(e.detail))
+                    })?,
+                None => Vec::new(),
+            },
             active: col_int(r, "active")? != 0,
         },
         created: col_text(r, "created_at")?,
@@ -67,8 +83,7 @@ async fn live<D: Sql>(dir: &D, ctx: &Ctx<'_>, id: &str) -> Result<UserRecord, Fa
     }
 }
 
-async fn list<D: Sql>(dir: &D, ctx: &Ctx<'_>) -> Result<ScimReply, Fail> {
-    let q = parse_query(Resource::User, ctx.req.query)?;
+async fn list<D: Sql>(dir: &D, ctx: &Ctx<'_>, q: ListQuery) -> Result<ScimReply, Fail> {
     let c = ctx.req.company;
     let total = match dir
         .rows(&sql::users_count(c, q.filter.as_ref()))
@@ -120,8 +135,9 @@ async fn check_domain<K: SettingsStore, D: Sql>(
     Ok(settings)
 }
 
-fn fields<'a>(u: &'a User, at: &'a str) -> UserFields<'a> {
+fn fields<'a>(u: &'a User, at: &'a str, emails_json: &'a Option<String>) -> UserFields<'a> {
     UserFields {
+        emails: emails_json.as_deref(),
         email: &u.user_name,
         given_name: u.given_name.as_deref(),
         family_name: u.family_name.as_deref(),
@@ -129,6 +145,10 @@ fn fields<'a>(u: &'a User, at: &'a str) -> UserFields<'a> {
         active: u.active,
         at,
     }
+}
+
+fn emails_json(u: &User) -> Option<String> {
+    (!u.emails.is_empty()).then(|| emails::to_json(&u.emails).to_string())
 }
 
 fn taken() -> Fail {
@@ -155,7 +175,14 @@ async fn create<K: SettingsStore, D: Sql>(
             Some(&u.user_name),
             "re-created after a SCIM delete".into(),
         );
-        let stmts = sql::update_user(c, &id, &fields(&u, &at), None, true, &[audit]);
+        let stmts = sql::update_user(
+            c,
+            &id,
+            &fields(&u, &at, &emails_json(&u)),
+            None,
+            true,
+            &[audit],
+        );
         if !dir.batch_applied(&stmts).await? {
             return Err(taken());
         }
@@ -179,7 +206,13 @@ async fn create<K: SettingsStore, D: Sql>(
     let audit = ctx.audit(AuditEvent::Created, Some(&u.user_name), detail);
     let id = ctx.req.new_id;
     if !dir
-        .batch_applied(&sql::insert_user(c, id, &fields(&u, &at), &ms, &audit))
+        .batch_applied(&sql::insert_user(
+            c,
+            id,
+            &fields(&u, &at, &emails_json(&u)),
+            &ms,
+            &audit,
+        ))
         .await?
     {
         return Err(taken()); // a concurrent create or first login took the email
@@ -196,6 +229,7 @@ fn created_fields(u: &User) -> Vec<&'static str> {
         external_id: None,
         given_name: None,
         family_name: None,
+        emails: Vec::new(),
         active: !u.active,
     };
     changed(&blank, u)
@@ -233,7 +267,7 @@ async fn update<K: SettingsStore, D: Sql>(
     let stmts = sql::update_user(
         ctx.req.company,
         id,
-        &fields(&after, &at),
+        &fields(&after, &at, &emails_json(&after)),
         revoke,
         false,
         &[audit],
