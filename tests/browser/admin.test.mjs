@@ -316,7 +316,7 @@ test('(c) an admin cannot turn provisioning off (API, page, crafted POST); Suppo
 
     // crafted POST 2: the form fields with a valid csrf and no provisioning_enabled, by hand
     await page.goto(secUrl(c));
-    const csrf = await page.locator('input[name="csrf"]').getAttribute('value');
+    const csrf = await page.locator('input[name="csrf"]').first().getAttribute('value');
     assert.ok(csrf, 'no csrf value on the page');
     const fr = await page.request.post(secUrl(c), {
       form: { csrf, default_workspace: 'ops', default_permission_set: 'viewer' }, maxRedirects: 0,
@@ -431,6 +431,46 @@ test('(d) a JIT-provisioned user sees the SSO button on /login and completes an 
     assert.equal(again.status(), 403, `a second response to the same AuthnRequest -> ${again.status()}`);
     await page.waitForLoadState('load');
     assert.match(await page.content(), /in_response_to_mismatch/, await where(page));
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('(e) an admin sets attribute names and group mappings on the Security Settings page, in French too', { timeout: 180_000 }, async () => {
+  assert.ok(companyA && adminState, 'test (a) did not get far enough');
+  const ctx = await newContext({ storageState: adminState });
+  try {
+    const page = await newPage(ctx);
+    let r = await page.goto(secUrl(companyA));
+    assert.equal(r.status(), 200, await where(page));
+    assert.ok(await page.getByRole('heading', { name: 'After the first login' }).count() >= 1, 'no "After the first login" section');
+    assert.match(await page.inputValue('#attr_groups'), /^groups\n/, 'the default groups attributes are shown');
+    const before = (await settings(companyA)).provisioning;
+    await page.getByLabel('First name attributes').fill('preferredName\ngivenName');
+    await page.getByLabel('Group mapping mode').selectOption('authoritative');
+    await page.getByLabel('Refuse sign-in when no group mapping matches').check();
+    await page.getByLabel('Group mappings').fill('Braze-Admins | main | admin\nSales team | ops | member');
+    await Promise.all([page.waitForURL(/saved=1/), page.click('button#save_lifecycle')]);
+    const s = await settings(companyA);
+    assert.deepEqual(s.saml.attributes.first_name, ['preferredName', 'givenName']);
+    assert.deepEqual(s.group_mappings, {
+      mode: 'authoritative', require_match: true,
+      rules: [{ group: 'Braze-Admins', workspace: 'main', permission_set: 'admin' }, { group: 'Sales team', workspace: 'ops', permission_set: 'member' }],
+    });
+    assert.deepEqual(s.provisioning, before, 'the other form\'s settings are untouched');
+    assert.match(await page.inputValue('#mapping_rules'), /Sales team \| ops \| member/);
+    assert.equal(await page.isChecked('#require_match'), true);
+    await shot(page, 'security-lifecycle.png');
+
+    // A rule naming a workspace that does not exist is refused, and nothing is written.
+    await page.getByLabel('Group mappings').fill('X | nowhere | admin');
+    await page.click('button#save_lifecycle');
+    assert.match(await page.content(), /invalid_field/, await where(page));
+    assert.equal((await settings(companyA)).group_mappings.rules.length, 2);
+
+    r = await page.goto(secUrl(companyA) + '?lang=fr');
+    assert.ok(await page.getByRole('heading', { name: 'Après la première connexion' }).count() >= 1, 'no French section heading');
+    assert.equal(await page.isChecked('#require_match'), true);
   } finally {
     await ctx.close();
   }
