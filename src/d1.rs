@@ -46,6 +46,19 @@ fn user_from(r: &Row) -> Result<User, StoreError> {
     })
 }
 
+fn audit_row(r: &Row) -> Result<AuditRow, StoreError> {
+    Ok(AuditRow {
+        at: r.text("at")?,
+        event: r.text("event")?,
+        email: r.opt_text("email")?,
+        assertion_id: r.opt_text("assertion_id")?,
+        reason: r.opt_text("reason")?,
+        reference: r.text("reference")?,
+        actor: r.opt_text("actor")?,
+        detail: r.opt_text("detail")?,
+    })
+}
+
 fn json_list(r: &Row, col: &str) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(&r.text(col)?).map_err(|e| StoreError::Corrupt(format!("D1: {col}: {e}")))
 }
@@ -218,20 +231,56 @@ impl AdminDirectory for D1Directory {
             &[company.into()],
         )?;
         let rows = d1_js::all(&stmt).await?;
+        rows.iter().map(audit_row).collect()
+    }
+
+    async fn sign_in_log(
+        &self,
+        company: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<(i64, AuditRow)>, StoreError> {
+        let stmt = self.prepare(&sql::sign_in_log(company, before, limit))?;
+        let rows = d1_js::all(&stmt).await?;
         rows.iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    at: r.text("at")?,
-                    event: r.text("event")?,
-                    email: r.opt_text("email")?,
-                    assertion_id: r.opt_text("assertion_id")?,
-                    reason: r.opt_text("reason")?,
-                    reference: r.text("reference")?,
-                    actor: r.opt_text("actor")?,
-                    detail: r.opt_text("detail")?,
-                })
-            })
+            .map(|r| Ok((r.int("id")?, audit_row(r)?)))
             .collect()
+    }
+
+    async fn domain_witness(
+        &self,
+        company: &str,
+        domain: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let stmt = self.prepare(&sql::domain_witness(company, domain))?;
+        d1_js::first(&stmt)
+            .await?
+            .map(|r| r.text("email"))
+            .transpose()
+    }
+
+    async fn consume_test(
+        &self,
+        company: &str,
+        id: &str,
+        keep: Timestamp,
+        report_json: &str,
+    ) -> Result<bool, StoreError> {
+        self.batch_applied(&[sql::consume_test(company, id, keep.0, report_json)])
+            .await
+    }
+
+    async fn test_report(
+        &self,
+        company: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        let stmt = self.prepare(&sql::test_report(company, id, now.0))?;
+        d1_js::first(&stmt)
+            .await?
+            .map(|r| r.text("report"))
+            .transpose()
     }
 
     /// Domains with a confirmed, non-impersonation user: the provisioning rule's source of truth.

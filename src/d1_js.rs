@@ -73,6 +73,15 @@ impl Row {
             .map(|n| n != 0.0)
             .ok_or_else(|| Self::wrong(col))
     }
+
+    /// An INTEGER column (exact up to 2^53, as D1 returns JS numbers).
+    pub fn int(&self, col: &str) -> Result<i64, StoreError> {
+        self.column(col)
+            .and_then(|v| v.as_f64())
+            .filter(|n| n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0)
+            .map(|n| n as i64)
+            .ok_or_else(|| Self::wrong(col))
+    }
 }
 
 /// The first row, if any.

@@ -16,6 +16,7 @@ mod pages;
 mod platform;
 mod respond;
 mod routes;
+mod setup;
 
 use jit::{Code, Refusal};
 use worker::{

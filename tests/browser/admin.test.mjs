@@ -475,3 +475,58 @@ test('(e) an admin sets attribute names and group mappings on the Security Setti
     await ctx.close();
   }
 });
+
+test('(f) self-service set-up: import the IdP metadata, run a passing and a failing test sign-in, read the log, in English and French', { timeout: 240_000 }, async () => {
+  const c = await newCompany({ saml: { idp_entity_id: 'https://placeholder.example/', idp_certificates: [env.idp.cert_pem], idp_sso_url: env.idp.sso_url } });
+  const ctx = await newContext();
+  try {
+    const page = await newPage(ctx);
+    // The admin signs in while the placeholder entity ID is wrong: refused, with a reference.
+    const q = new URLSearchParams({ acs: `${env.public_origin}/saml/${c}/acs`, sp: `${env.public_origin}/saml/${c}/metadata`, email: ADMIN });
+    await page.goto(`${IDP()}/start?${q}`);
+    await Promise.all([page.waitForLoadState('load'), page.click('#idp-continue')]);
+    const refusedRef = (await page.content()).match(/Reference: <code>([0-9a-f]{16})<\/code>/)?.[1];
+    assert.ok(refusedRef, `no reference on the refusal page ${await where(page)}`);
+    // Support fixes the entity ID; the admin signs in and imports the metadata from its URL.
+    let r = await api('PATCH', `/admin/companies/${c}/security`, { idp_entity_id: env.idp.entity_id });
+    assert.equal(r.status, 200, r.show);
+    await signInIdpInitiated(page, c, ADMIN);
+    await page.goto(secUrl(c));
+    assert.ok(await page.getByRole('heading', { name: 'Identity provider' }).count() >= 1, 'no "Identity provider" section');
+    assert.match(await page.textContent('#entra_note'), /Sign-on URL blank/);
+    await page.getByLabel('Metadata URL (https)').fill(env.idp.metadata_url);
+    await Promise.all([page.waitForURL(/saved=1/), page.click('button#save_idp')]);
+    assert.equal((await page.locator('#idp_certificates code.fingerprint').count()), 1);
+    const s = await settings(c);
+    assert.equal(s.saml.idp_entity_id, env.idp.entity_id);
+
+    // A passing test: the report explains every rule and nobody is created.
+    await fetch(`${IDP()}/set-user?email=${encodeURIComponent(JANE)}`);
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(env.idp.sso_url), { timeout: 30_000 }), page.click('a#start_test')]);
+    await Promise.all([page.waitForURL((u) => u.pathname.startsWith(`/admin/${c}/test/_t`), { timeout: 30_000 }), page.click('#idp-continue')]);
+    assert.match(await page.textContent('#report'), /passed/, await where(page));
+    assert.match(await page.textContent('#outcome'), /create the account/);
+    assert.match(await page.textContent('#domain_why'), /confirmed user/);
+    await shot(page, 'test-sign-in-pass.png');
+    r = await api('GET', `/admin/companies/${c}/users/${JANE}`);
+    assert.equal(r.status, 404, 'the test created a user');
+
+    // A refused test, in French: a domain that does not qualify.
+    await page.goto(secUrl(c) + '?lang=fr');
+    await fetch(`${IDP()}/set-user?email=${encodeURIComponent('mallory@decorumsoft.eu')}`);
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(env.idp.sso_url), { timeout: 30_000 }), page.click('a#start_test')]);
+    await Promise.all([page.waitForURL((u) => u.pathname.startsWith(`/admin/${c}/test/_t`), { timeout: 30_000 }), page.click('#idp-continue')]);
+    assert.match(await page.textContent('#outcome'), /serait refusée/, await where(page));
+    assert.match(await page.textContent('#outcome_code'), /domain_not_allowed/);
+    await shot(page, 'test-sign-in-refused-fr.png');
+
+    // The log shows the refusal with the reference the admin saw at the start.
+    await page.goto(`${W()}/admin/${c}/log?lang=en`);
+    assert.match(await page.textContent('#log'), new RegExp(refusedRef));
+    assert.match(await page.textContent('#log'), /issuer_mismatch/);
+    await shot(page, 'sign-in-log.png');
+  } finally {
+    await fetch(`${IDP()}/set-user?email=${encodeURIComponent(JANE)}`);
+    await ctx.close();
+  }
+});

@@ -53,7 +53,7 @@ fn store_refusal(e: StoreError) -> Refusal {
 /// A refused sign-in, with what its audit row may name: the email and assertion ID once known.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    refusal: Refusal,
+    pub refusal: Refusal,
     email: Option<String>,
     assertion_id: Option<String>,
 }

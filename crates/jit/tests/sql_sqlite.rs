@@ -114,6 +114,7 @@ fn create(u: User) -> Step {
     Step::Batch(sql::sign_in_batch(&Plan {
         write: Write::Create(u),
         audit: vec![entry(AuditEvent::Provisioned)],
+        memberships_after: vec![],
     }))
 }
 
@@ -133,6 +134,7 @@ fn update(id: &str, email: &str, memberships: MembershipWrite) -> Step {
             memberships,
         }),
         audit: vec![entry(AuditEvent::SignedIn), entry(AuditEvent::Updated)],
+        memberships_after: vec![],
     }))
 }
 

@@ -8,9 +8,12 @@ pub mod account;
 pub use account::account_html;
 #[cfg(feature = "demo")]
 pub mod demo_sign;
+pub mod explain;
 pub mod json_out;
 pub mod lifecycle_form;
 pub mod page_text;
+pub mod setup_pages;
+pub mod setup_text;
 
 pub use jit::refusal_text::Lang;
 use jit::{Code, Refusal};

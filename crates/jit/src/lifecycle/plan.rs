@@ -51,6 +51,8 @@ pub enum Write {
 pub struct Plan {
     pub write: Write,
     pub audit: Vec<AuditEntry>,
+    /// The account's memberships once the plan is written, sorted.
+    pub memberships_after: Vec<Membership>,
 }
 
 /// The fields a sign-in changes on an existing account, by name (the audit row's detail: names
@@ -130,6 +132,7 @@ pub fn existing(
             memberships,
         }),
         audit,
+        memberships_after: after,
     }
 }
 
@@ -157,6 +160,7 @@ pub fn create(
         note.map(str::to_owned),
     )];
     Plan {
+        memberships_after: user.memberships.clone(),
         write: Write::Create(user),
         audit,
     }
