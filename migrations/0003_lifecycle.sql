@@ -48,9 +48,10 @@ CREATE TABLE memberships (
   PRIMARY KEY (company, user_id, workspace)
 );
 
--- A user that had a permission set but no workspace (the API allowed it) gets the company's
--- first workspace, so that an admin stays an admin; a company with no workspace at all loses
--- such permission sets (no membership can hold them).
+-- A user that had a permission set but no workspace (the API allowed it) keeps an *admin*
+-- permission set in the company's first workspace, so that a company admin stays one; any other
+-- half-set user (a permission set without a workspace, or a workspace without a permission set)
+-- gets no membership: a membership is both, and inventing one would widen access.
 INSERT INTO memberships (company, user_id, workspace, permission_set)
   SELECT u.company, n.id,
          COALESCE(u.workspace,
@@ -58,8 +59,10 @@ INSERT INTO memberships (company, user_id, workspace, permission_set)
          u.permission_set
   FROM users u JOIN users_v3 n ON n.company = u.company AND n.email = u.email
   WHERE u.permission_set IS NOT NULL
-    AND COALESCE(u.workspace,
-                 (SELECT w.id FROM workspaces w WHERE w.company = u.company LIMIT 1)) IS NOT NULL;
+    AND (u.workspace IS NOT NULL
+         OR (EXISTS (SELECT 1 FROM permission_sets p
+                     WHERE p.company = u.company AND p.id = u.permission_set AND p.admin = 1)
+             AND EXISTS (SELECT 1 FROM workspaces w WHERE w.company = u.company)));
 
 DROP TABLE users;
 ALTER TABLE users_v3 RENAME TO users;

@@ -64,7 +64,7 @@ pub async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Re
     match acs(&request, &kv, &dir).await {
         Ok(done) => {
             log_sign_in(&done, &reference, &company);
-            if done.created {
+            if done.created || done.email_changed {
                 if let Err(e) = refresh_domains_mirror(&kv, &dir, &company).await {
                     log_mirror_error(&company, &e);
                 }

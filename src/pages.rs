@@ -143,6 +143,11 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
+    let mut names: Vec<&str> = form.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return refuse(Code::FormFieldDuplicate, lang);
+    }
     let get = |n: &str| web::single(&form, n, false).ok().flatten();
     let change = match field("section").as_deref() {
         Some("lifecycle") => match web::lifecycle_form::change(get) {

@@ -55,7 +55,8 @@ class LifecycleBase(Base):
         return self.user(company, email or "")
 
     def updated_details(self, company: str) -> list[str]:
-        return [e.get("detail") for e in self.audit(company, "updated")]
+        """The changed fields of each `updated` row (its detail is `<fields>; user <id>`)."""
+        return [e.get("detail").split("; user ")[0] for e in self.audit(company, "updated")]
 
 
 class AttributeSyncTest(LifecycleBase):
@@ -179,6 +180,10 @@ class OneAccountPerPersonTest(LifecycleBase):
         self.ok(c, name_id="00u-first", name_id_format=signer.FORMAT_PERSISTENT)
         r = self.sign_in(c, name_id="00u-second", name_id_format=signer.FORMAT_PERSISTENT)
         self.assertRefused(r, 403, "name_id_conflict")
+        # Without a persistent NameID (an emailAddress or transient one), the email alone does
+        # not open an account bound to this IdP.
+        self.assertRefused(self.sign_in(c), 403, "name_id_conflict")
+        self.assertRefused(self.sign_in(c, name_id="_t" + "2" * 20, name_id_format=TRANSIENT), 403, "name_id_conflict")
 
 
 class ConcurrencyAndFaultTest(LifecycleBase):

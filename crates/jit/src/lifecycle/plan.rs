@@ -28,6 +28,7 @@ pub struct Update {
     pub user_id: String,
     /// The account's email after the sign-in (changed under a persistent binding).
     pub email: String,
+    pub email_changed: bool,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     /// Record this binding on the account.
@@ -113,18 +114,16 @@ pub fn existing(
         note.map(str::to_owned),
     )];
     if !changed.is_empty() {
-        audit.push(entry(
-            base,
-            AuditEvent::Updated,
-            email,
-            Some(changed.join(",")),
-        ));
+        // The fields by name, and the account by ID (an email change is traceable to it).
+        let detail = format!("{}; user {}", changed.join(","), user.id);
+        audit.push(entry(base, AuditEvent::Updated, email, Some(detail)));
     }
     Plan {
         write: Write::Update(Update {
             company: user.company.clone(),
             user_id: user.id.clone(),
             email: email.to_owned(),
+            email_changed: user.email != email,
             first_name: pick(&profile.first_name, &user.first_name),
             last_name: pick(&profile.last_name, &user.last_name),
             bind: binding,
