@@ -58,10 +58,13 @@ pub async fn acs_route(mut req: Request, ctx: RouteContext) -> worker::Result<Re
         new_user_id: &new_user_id,
         blinding: keys.blinding,
     };
+    if let Some(test_id) = crate::setup::test_id_of(saml_response.as_bytes()) {
+        return crate::setup::acs_test(&ctx.env, &request, &test_id, &kv, &dir, lang).await;
+    }
     match acs(&request, &kv, &dir).await {
         Ok(done) => {
             log_sign_in(&done, &reference, &company);
-            if done.created {
+            if done.created || done.email_changed {
                 if let Err(e) = refresh_domains_mirror(&kv, &dir, &company).await {
                     log_mirror_error(&company, &e);
                 }

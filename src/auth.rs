@@ -33,7 +33,7 @@ pub fn session(req: &Request, env: &Env) -> Option<(Claims, String)> {
 
 /// Whether the session's user is an admin of the session's company.
 pub async fn session_is_admin(claims: &Claims, dir: &D1Directory) -> Result<bool, AuthError> {
-    is_company_admin(dir, &claims.company, &claims.email)
+    is_company_admin(dir, &claims.company, &claims.email, claims.uid.as_deref())
         .await
         .map_err(|_| AuthError::Unavailable)
 }

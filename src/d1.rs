@@ -194,6 +194,49 @@ impl AdminDirectory for D1Directory {
         rows.iter().map(rows::from_row::<AuditRow>).collect()
     }
 
+    async fn sign_in_log(
+        &self,
+        company: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<(i64, AuditRow)>, StoreError> {
+        let rows = self.rows(&sql::sign_in_log(company, before, limit)).await?;
+        let entry = |r: &rows::Row| Ok((rows::col_int(r, "id")?, rows::from_row(r)?));
+        rows.iter().map(entry).collect()
+    }
+
+    async fn domain_witness(
+        &self,
+        company: &str,
+        domain: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let rows = self.rows(&sql::domain_witness(company, domain)).await?;
+        rows.first().map(|r| rows::col_text(r, "email")).transpose()
+    }
+
+    async fn consume_test(
+        &self,
+        company: &str,
+        id: &str,
+        keep: Timestamp,
+        report_json: &str,
+    ) -> Result<bool, StoreError> {
+        self.batch_applied(&[sql::consume_test(company, id, keep.0, report_json)])
+            .await
+    }
+
+    async fn test_report(
+        &self,
+        company: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        let rows = self.rows(&sql::test_report(company, id, now.0)).await?;
+        rows.first()
+            .map(|r| rows::col_text(r, "report"))
+            .transpose()
+    }
+
     /// Domains with a confirmed, non-impersonation user: the provisioning rule's source of truth.
     async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError> {
         let sql = format!("SELECT DISTINCT domain FROM users WHERE company = ?1 AND {COUNTS_FOR_DOMAIN_SQL} ORDER BY domain");

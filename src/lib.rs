@@ -17,6 +17,7 @@ mod platform;
 mod respond;
 mod routes;
 mod scim_routes;
+mod setup;
 
 use jit::{Code, Refusal};
 use worker::{

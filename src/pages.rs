@@ -39,7 +39,7 @@ pub fn lang_of(req: &Request) -> Lang {
     }
 }
 
-fn html(status: u16, lang: Lang, title: &str, body: &str) -> worker::Result<Response> {
+pub(crate) fn html(status: u16, lang: Lang, title: &str, body: &str) -> worker::Result<Response> {
     let switch = "<p><a id=\"lang-en\" href=\"?lang=en\">English</a> · <a id=\"lang-fr\" href=\"?lang=fr\">Français</a></p>";
     let mut resp = Response::from_html(web::page(lang, title, &format!("{switch}{body}")))?
         .with_status(status);
@@ -48,7 +48,7 @@ fn html(status: u16, lang: Lang, title: &str, body: &str) -> worker::Result<Resp
 }
 
 /// The admin session for company `c`, or the response to send instead.
-async fn admin_session(
+pub(crate) async fn admin_session(
     req: &Request,
     ctx: &RouteContext,
     company: &str,
@@ -143,18 +143,34 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    let change = if field("section").as_deref() == Some("lifecycle") {
-        match web::lifecycle_form::change(|n| web::single(&form, n, false).ok().flatten()) {
+    let mut names: Vec<&str> = form.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return refuse(Code::FormFieldDuplicate, lang);
+    }
+    let get = |n: &str| web::single(&form, n, false).ok().flatten();
+    let change = match field("section").as_deref() {
+        Some("lifecycle") => match web::lifecycle_form::change(get) {
             Ok(c) => c,
             Err(_) => return refuse(Code::InvalidField, lang),
+        },
+        Some("idp") => {
+            let mut change = web::setup_pages::idp_change(get);
+            let origin = crate::platform::public_origin(&ctx.env);
+            if crate::admin_security::resolve_metadata(&mut change, &origin)
+                .await
+                .is_err()
+            {
+                return refuse(Code::InvalidField, lang);
+            }
+            change
         }
-    } else {
-        SecurityChange {
+        _ => SecurityChange {
             provisioning_enabled: Some(field("provisioning_enabled").as_deref() == Some("on")),
             default_workspace: field("default_workspace"),
             default_permission_set: field("default_permission_set"),
             ..Default::default()
-        }
+        },
     };
     match usecase::change_security(&c.kv, &company, &c.role, &change).await {
         Ok(_) => see_other(&format!(
@@ -247,24 +263,42 @@ pub async fn sp_login(req: Request, ctx: RouteContext) -> worker::Result<Respons
     let Some(sso) = settings.saml.idp_sso_url.clone() else {
         return refuse(Code::IdpSsoUrlMissing, lang);
     };
+    authn_redirect(
+        &ctx.env,
+        &company,
+        &sso,
+        (lang, None),
+        jit::request_id::issue,
+    )
+}
+
+/// 302 to the IdP's SSO URL with a new AuthnRequest whose ID `issue` makes (a sign-in's, or a
+/// test's: [`jit::request_id::issue_test`]), and the RelayState (SAML bindings §3.4.3) if any.
+pub(crate) fn authn_redirect(
+    env: &worker::Env,
+    company: &str,
+    sso: &str,
+    (lang, relay_state): (Lang, Option<&str>),
+    issue: fn(&[u8], &str, [u8; 16], saml_verify::Timestamp) -> Option<String>,
+) -> worker::Result<Response> {
     let mut nonce = [0u8; 16];
     if getrandom::getrandom(&mut nonce).is_err() {
         return refuse(Code::RandomUnavailable, lang);
     }
     let t0 = now();
-    let secret = session_secret(&ctx.env);
-    let Some(id) = jit::request_id::issue(
+    let secret = session_secret(env);
+    let Some(id) = issue(
         secret.as_bytes(),
-        &company,
+        company,
         nonce,
         t0.plus_seconds(REQUEST_TTL_SECONDS),
     ) else {
         return refuse(Code::SessionSecretMissing, lang);
     };
-    let sp = endpoints(&ctx.env, &company);
-    let xml = authn_request(&id, t0, &sp.entity_id, &sp.acs_url, &sso);
+    let sp = endpoints(env, company);
+    let xml = authn_request(&id, t0, &sp.entity_id, &sp.acs_url, sso);
     let mut resp = Response::empty()?.with_status(302);
     resp.headers_mut()
-        .set("Location", &redirect_url(&sso, &xml, None))?;
+        .set("Location", &redirect_url(sso, &xml, relay_state))?;
     harden(resp)
 }

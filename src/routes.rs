@@ -90,6 +90,14 @@ pub async fn route(req: Request, env: Env) -> worker::Result<Response> {
         (Post, ["admin", c, "security"]) => {
             Box::pin(pages::security_save(req, ctx(&[("company", c)])))
         }
+        (Get, ["admin", c, "log"]) => Box::pin(crate::setup::log_page(req, ctx(&[("company", c)]))),
+        (Get, ["admin", c, "test", "start"]) => {
+            Box::pin(crate::setup::start_page(req, ctx(&[("company", c)])))
+        }
+        (Get, ["admin", c, "test", id]) => Box::pin(crate::setup::report_page(
+            req,
+            ctx(&[("company", c), ("id", id)]),
+        )),
         (Get, ["login", c]) => Box::pin(pages::login_page(req, ctx(&[("company", c)]))),
         (Post, ["login", c]) => Box::pin(pages::login_submit(req, ctx(&[("company", c)]))),
         (Get, ["saml", c, "login"]) => Box::pin(pages::sp_login(req, ctx(&[("company", c)]))),

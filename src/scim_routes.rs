@@ -98,11 +98,8 @@ pub async fn revoke_sessions(req: Request, ctx: RouteContext) -> worker::Result<
     let email = web::path_segment(&raw)
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let actor = match &c.role {
-        jit::admin::Role::Support => "support".to_owned(),
-        jit::admin::Role::Admin { .. } => "admin".to_owned(),
-    };
-    match session::revoke(&c.dir, &c.company, &email, now(), &actor, &new_reference()).await {
+    let who = c.role.actor();
+    match session::revoke(&c.dir, &c.company, &email, now(), who, &new_reference()).await {
         Ok(true) => harden(Response::empty()?.with_status(204)),
         Ok(false) => admin_error(&jit::usecases::AdminError::UserUnknown),
         Err(e) => store_error(&e),

@@ -20,7 +20,7 @@ sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
 import fake_idp  # noqa: E402
-from common import ADMIN, COOKIE, JON, Html, new_company_id, set_cookie_value, settings_doc  # noqa: E402
+from common import ADMIN, COOKIE, JON, Html, form_body, new_company_id, set_cookie_value, settings_doc  # noqa: E402
 
 W: harness.Worker | None = None
 IDP: fake_idp.FakeIdP | None = None
@@ -96,6 +96,31 @@ class Base(unittest.TestCase):
         v = set_cookie_value(r)
         self.assertTrue(v, f"no {COOKIE} cookie: {r.headers.get_all('Set-Cookie')}")
         return v
+
+    # -- pages -----------------------------------------------------------------------------------
+
+    def get_page(self, path: str, cookie: str | None, lang: str | None = None):
+        hdrs = {"Accept": "text/html"}
+        if cookie:
+            hdrs["Cookie"] = f"{COOKIE}={cookie}"
+        if lang:
+            hdrs["Accept-Language"] = lang
+        return W.request("GET", path, headers=hdrs)
+
+    def post_page(self, path: str, cookie: str | None, fields):
+        hdrs = {"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded", "Origin": W.public_origin}
+        if cookie:
+            hdrs["Cookie"] = f"{COOKIE}={cookie}"
+        return W.request("POST", path, body=form_body(fields), headers=hdrs)
+
+    def csrf(self, c: str, cookie: str) -> str:
+        r = self.get_page(f"/admin/{c}/security", cookie)
+        self.assertEqual(r.status, 200, r)
+        e = Html(r.text).el("csrf") or next((x for f in Html(r.text).forms for x in f["controls"] if x["attrs"].get("name") == "csrf"), None)
+        self.assertIsNotNone(e, "no csrf field")
+        self.assertEqual(e["attrs"].get("type"), "hidden")
+        self.assertTrue(e["attrs"].get("value"))
+        return e["attrs"]["value"]
 
     # -- assertions ----------------------------------------------------------------------------
 

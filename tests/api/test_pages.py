@@ -32,29 +32,6 @@ def setUpModule():
 
 
 class PagesTest(Base):
-    def get_page(self, path: str, cookie: str | None, lang: str | None = None):
-        hdrs = {"Accept": "text/html"}
-        if cookie:
-            hdrs["Cookie"] = f"{COOKIE}={cookie}"
-        if lang:
-            hdrs["Accept-Language"] = lang
-        return W.request("GET", path, headers=hdrs)
-
-    def post_page(self, path: str, cookie: str | None, fields):
-        hdrs = {"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded", "Origin": W.public_origin}
-        if cookie:
-            hdrs["Cookie"] = f"{COOKIE}={cookie}"
-        return W.request("POST", path, body=form_body(fields), headers=hdrs)
-
-    def csrf(self, c: str, cookie: str) -> str:
-        r = self.get_page(f"/admin/{c}/security", cookie)
-        self.assertEqual(r.status, 200, r)
-        e = Html(r.text).el("csrf") or next((x for f in Html(r.text).forms for x in f["controls"] if x["attrs"].get("name") == "csrf"), None)
-        self.assertIsNotNone(e, "no csrf field")
-        self.assertEqual(e["attrs"].get("type"), "hidden")
-        self.assertTrue(e["attrs"].get("value"))
-        return e["attrs"]["value"]
-
     def test_security_page_requires_an_admin_session(self):
         a, b = self.new_company(), self.new_company()
         r = self.get_page(f"/admin/{a}/security", None)

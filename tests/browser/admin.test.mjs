@@ -316,7 +316,7 @@ test('(c) an admin cannot turn provisioning off (API, page, crafted POST); Suppo
 
     // crafted POST 2: the form fields with a valid csrf and no provisioning_enabled, by hand
     await page.goto(secUrl(c));
-    const csrf = await page.locator('input[name="csrf"]').getAttribute('value');
+    const csrf = await page.locator('input[name="csrf"]').first().getAttribute('value');
     assert.ok(csrf, 'no csrf value on the page');
     const fr = await page.request.post(secUrl(c), {
       form: { csrf, default_workspace: 'ops', default_permission_set: 'viewer' }, maxRedirects: 0,
@@ -432,6 +432,101 @@ test('(d) a JIT-provisioned user sees the SSO button on /login and completes an 
     await page.waitForLoadState('load');
     assert.match(await page.content(), /in_response_to_mismatch/, await where(page));
   } finally {
+    await ctx.close();
+  }
+});
+
+test('(e) an admin sets attribute names and group mappings on the Security Settings page, in French too', { timeout: 180_000 }, async () => {
+  assert.ok(companyA && adminState, 'test (a) did not get far enough');
+  const ctx = await newContext({ storageState: adminState });
+  try {
+    const page = await newPage(ctx);
+    let r = await page.goto(secUrl(companyA));
+    assert.equal(r.status(), 200, await where(page));
+    assert.ok(await page.getByRole('heading', { name: 'After the first login' }).count() >= 1, 'no "After the first login" section');
+    assert.match(await page.inputValue('#attr_groups'), /^groups\n/, 'the default groups attributes are shown');
+    const before = (await settings(companyA)).provisioning;
+    await page.getByLabel('First name attributes').fill('preferredName\ngivenName');
+    await page.getByLabel('Group mapping mode').selectOption('authoritative');
+    await page.getByLabel('Refuse sign-in when no group mapping matches').check();
+    await page.getByLabel('Group mappings').fill('Braze-Admins | main | admin\nSales team | ops | member');
+    await Promise.all([page.waitForURL(/saved=1/), page.click('button#save_lifecycle')]);
+    const s = await settings(companyA);
+    assert.deepEqual(s.saml.attributes.first_name, ['preferredName', 'givenName']);
+    assert.deepEqual(s.group_mappings, {
+      mode: 'authoritative', require_match: true,
+      rules: [{ group: 'Braze-Admins', workspace: 'main', permission_set: 'admin' }, { group: 'Sales team', workspace: 'ops', permission_set: 'member' }],
+    });
+    assert.deepEqual(s.provisioning, before, 'the other form\'s settings are untouched');
+    assert.match(await page.inputValue('#mapping_rules'), /Sales team \| ops \| member/);
+    assert.equal(await page.isChecked('#require_match'), true);
+    await shot(page, 'security-lifecycle.png');
+
+    // A rule naming a workspace that does not exist is refused, and nothing is written.
+    await page.getByLabel('Group mappings').fill('X | nowhere | admin');
+    await page.click('button#save_lifecycle');
+    assert.match(await page.content(), /invalid_field/, await where(page));
+    assert.equal((await settings(companyA)).group_mappings.rules.length, 2);
+
+    r = await page.goto(secUrl(companyA) + '?lang=fr');
+    assert.ok(await page.getByRole('heading', { name: 'Après la première connexion' }).count() >= 1, 'no French section heading');
+    assert.equal(await page.isChecked('#require_match'), true);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('(f) self-service set-up: import the IdP metadata, run a passing and a failing test sign-in, read the log, in English and French', { timeout: 240_000 }, async () => {
+  const c = await newCompany({ saml: { idp_entity_id: 'https://placeholder.example/', idp_certificates: [env.idp.cert_pem], idp_sso_url: env.idp.sso_url } });
+  const ctx = await newContext();
+  try {
+    const page = await newPage(ctx);
+    // The admin signs in while the placeholder entity ID is wrong: refused, with a reference.
+    const q = new URLSearchParams({ acs: `${env.public_origin}/saml/${c}/acs`, sp: `${env.public_origin}/saml/${c}/metadata`, email: ADMIN });
+    await page.goto(`${IDP()}/start?${q}`);
+    await Promise.all([page.waitForLoadState('load'), page.click('#idp-continue')]);
+    const refusedRef = (await page.content()).match(/Reference: <code>([0-9a-f]{16})<\/code>/)?.[1];
+    assert.ok(refusedRef, `no reference on the refusal page ${await where(page)}`);
+    // Support fixes the entity ID; the admin signs in and imports the metadata from its URL.
+    let r = await api('PATCH', `/admin/companies/${c}/security`, { idp_entity_id: env.idp.entity_id });
+    assert.equal(r.status, 200, r.show);
+    await signInIdpInitiated(page, c, ADMIN);
+    await page.goto(secUrl(c));
+    assert.ok(await page.getByRole('heading', { name: 'Identity provider' }).count() >= 1, 'no "Identity provider" section');
+    assert.match(await page.textContent('#entra_note'), /Sign-on URL blank/);
+    await page.getByLabel('Metadata URL (https)').fill(env.idp.metadata_url);
+    await Promise.all([page.waitForURL(/saved=1/), page.click('button#save_idp')]);
+    assert.equal((await page.locator('#idp_certificates code.fingerprint').count()), 1);
+    const s = await settings(c);
+    assert.equal(s.saml.idp_entity_id, env.idp.entity_id);
+
+    // A passing test: the report explains every rule and nobody is created.
+    await fetch(`${IDP()}/set-user?email=${encodeURIComponent(JANE)}`);
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(env.idp.sso_url), { timeout: 30_000 }), page.click('a#start_test')]);
+    await Promise.all([page.waitForURL((u) => u.pathname.startsWith(`/admin/${c}/test/_t`), { timeout: 30_000 }), page.click('#idp-continue')]);
+    assert.match(await page.textContent('#report'), /passed/, await where(page));
+    assert.match(await page.textContent('#outcome'), /create the account/);
+    assert.match(await page.textContent('#domain_why'), /confirmed user/);
+    await shot(page, 'test-sign-in-pass.png');
+    r = await api('GET', `/admin/companies/${c}/users/${JANE}`);
+    assert.equal(r.status, 404, 'the test created a user');
+
+    // A refused test, in French: a domain that does not qualify.
+    await page.goto(secUrl(c) + '?lang=fr');
+    await fetch(`${IDP()}/set-user?email=${encodeURIComponent('mallory@decorumsoft.eu')}`);
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(env.idp.sso_url), { timeout: 30_000 }), page.click('a#start_test')]);
+    await Promise.all([page.waitForURL((u) => u.pathname.startsWith(`/admin/${c}/test/_t`), { timeout: 30_000 }), page.click('#idp-continue')]);
+    assert.match(await page.textContent('#outcome'), /serait refusée/, await where(page));
+    assert.match(await page.textContent('#outcome_code'), /domain_not_allowed/);
+    await shot(page, 'test-sign-in-refused-fr.png');
+
+    // The log shows the refusal with the reference the admin saw at the start.
+    await page.goto(`${W()}/admin/${c}/log?lang=en`);
+    assert.match(await page.textContent('#log'), new RegExp(refusedRef));
+    assert.match(await page.textContent('#log'), /issuer_mismatch/);
+    await shot(page, 'sign-in-log.png');
+  } finally {
+    await fetch(`${IDP()}/set-user?email=${encodeURIComponent(JANE)}`);
     await ctx.close();
   }
 });

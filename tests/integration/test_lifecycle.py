@@ -6,8 +6,12 @@ per persistent NameID, require_match, and a rule naming a workspace deleted from
 
 from __future__ import annotations
 
+import base64
+import threading
 import unittest
+import urllib.parse
 
+import harness
 import signer
 import test_acs
 from test_acs import JANE, Base, settings_doc
@@ -51,7 +55,8 @@ class LifecycleBase(Base):
         return self.user(company, email or "")
 
     def updated_details(self, company: str) -> list[str]:
-        return [e.get("detail") for e in self.audit(company, "updated")]
+        """The changed fields of each `updated` row (its detail is `<fields>; user <id>`)."""
+        return [e.get("detail").split("; user ")[0] for e in self.audit(company, "updated")]
 
 
 class AttributeSyncTest(LifecycleBase):
@@ -175,6 +180,59 @@ class OneAccountPerPersonTest(LifecycleBase):
         self.ok(c, name_id="00u-first", name_id_format=signer.FORMAT_PERSISTENT)
         r = self.sign_in(c, name_id="00u-second", name_id_format=signer.FORMAT_PERSISTENT)
         self.assertRefused(r, 403, "name_id_conflict")
+        # Without a persistent NameID (an emailAddress or transient one), the email alone does
+        # not open an account bound to this IdP.
+        self.assertRefused(self.sign_in(c), 403, "name_id_conflict")
+        self.assertRefused(self.sign_in(c, name_id="_t" + "2" * 20, name_id_format=TRANSIENT), 403, "name_id_conflict")
+
+
+class ConcurrencyAndFaultTest(LifecycleBase):
+    def test_simultaneous_sign_ins_of_one_person_end_in_one_consistent_set(self):
+        c = self.mapped_company("authoritative")
+        self.ok(c, attrs={"groups": ["Sales"]})
+        # 24 sign-ins at once, alternating two group sets: each batch replaces the whole set, so
+        # the end state is exactly one of the two mapped sets, never a mix.
+        sets = [["Braze-Admins", "Sales"], [ADMINS_OID]]
+        xmls = test_acs.IDP.responses([{"email": JANE, "attributes": {"groups": sets[i % 2]}} for i in range(24)],
+                                      sp_entity_id=test_acs.W.sp_entity_id(c), acs_url=test_acs.W.acs_url(c))
+        direct = test_acs.W.direct()
+        results: list = [None] * len(xmls)
+        barrier = threading.Barrier(len(xmls))
+
+        def post(i: int):
+            body = urllib.parse.urlencode([("SAMLResponse", base64.b64encode(xmls[i]).decode())]).encode()
+            barrier.wait()
+            results[i] = direct.request("POST", harness.acs_path(c), body=body, timeout=120, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(len(xmls))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual({r.status for r in results}, {303}, [r for r in results if r.status != 303][:2])
+        final = ms(self.user(c, JANE))
+        self.assertIn(final, ([("main", "admin"), ("sales", "member")], [("ops", "admin")]))
+        self.assertEqual(len(self.users(c)), 2)
+
+    def test_a_d1_failure_writes_nothing_partial(self):
+        if not test_acs.W.persist_dir:
+            self.skipTest("local state not reachable (WORKER_URL without WORKER_PERSIST_TO)")
+        # The audit row is the batch's last statement: with its table gone, the user row and the
+        # memberships written before it in the same batch must roll back.
+        c = self.mapped_company()
+        test_acs.W.d1("ALTER TABLE audit_log RENAME TO audit_log_broken")
+        try:
+            r = self.sign_in(c, attrs={"groups": ["Sales"]})
+        finally:
+            test_acs.W.d1("ALTER TABLE audit_log_broken RENAME TO audit_log")
+        self.assertRefused(r, 503, "store_unavailable")
+        self.assertIsNone(self.user(c, JANE), "no user without its audit row")
+        self.assertEqual(test_acs.W.d1(f"SELECT count(*) AS n FROM memberships m JOIN users u ON u.id = m.user_id "
+                                       f"WHERE u.company = '{c}' AND u.email = '{JANE}'")[0]["n"], 0)
+        self.assertEqual(self.audit(c, "provisioned"), [])
+        self.assertRedirect(self.sign_in(c, attrs={"groups": ["Sales"]}))
+        self.assertEqual(ms(self.user(c, JANE)), [("sales", "member")])
 
 
 if __name__ == "__main__":

@@ -163,12 +163,18 @@ class ConcurrentFirstLoginTest(RBase):
     THREADS = 200
 
     def test_500_concurrent_first_logins_for_250_users(self):
-        c = self.new_company()
+        # Every other user is in the IdP group "Sales", which a rule maps to a workspace: those get
+        # that membership, the others the default one.
+        c = self.new_company(
+            workspaces=[{"id": "main", "name": "Main"}, {"id": "sales", "name": "Sales"}],
+            group_mappings={"rules": [{"group": "Sales", "workspace": "sales", "permission_set": "member"}]})
         tag = secrets.token_hex(3)
         emails = [f"u{i:03d}.{tag}@decorumsoft.com" for i in range(self.USERS)]
+        in_sales = {e for i, e in enumerate(emails) if i % 2 == 0}
         # Two different valid responses per user, pairs adjacent: each wave of THREADS requests
         # holds whole pairs, so the two first logins of a user really race.
-        xmls = IDP.responses([{"email": e} for e in emails for _ in range(2)],
+        xmls = IDP.responses([{"email": e, "attributes": {"groups": ["Sales"] if e in in_sales else ["Other"]}}
+                              for e in emails for _ in range(2)],
                              sp_entity_id=W.sp_entity_id(c), acs_url=W.acs_url(c))
         jobs = [(emails[i // 2], x, b64(x)) for i, x in enumerate(xmls)]
         bodies = [form(("SAMLResponse", s)) for _, _, s in jobs]
@@ -215,8 +221,9 @@ class ConcurrentFirstLoginTest(RBase):
             if u["email"] == JON:
                 continue
             with self.subTest(u["email"]):
-                self.assertEqual((u["workspace"], u["permission_set"], u["created_via"], u["confirmed"], u["impersonation"]),
-                                 ("main", "member", "jit", True, False), u)
+                want = [{"workspace": "sales" if u["email"] in in_sales else "main", "permission_set": "member"}]
+                self.assertEqual((u["memberships"], u["created_via"], u["confirmed"], u["impersonation"], u["active"]),
+                                 (want, "jit", True, False, True), u)
                 self.assertTrue(u["last_login_at"])
 
         entries = self.audit(c)

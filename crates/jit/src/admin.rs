@@ -20,6 +20,16 @@ pub enum Role {
     },
 }
 
+impl Role {
+    /// The audit `actor` of what this role does.
+    pub fn actor(&self) -> &'static str {
+        match self {
+            Role::Support => "support",
+            Role::Admin { .. } => "admin",
+        }
+    }
+}
+
 /// What a route does, for authorization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

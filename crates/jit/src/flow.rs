@@ -35,6 +35,8 @@ pub struct AcsRequest<'a> {
 pub struct SignedIn {
     pub email: String,
     pub created: bool,
+    /// The account's email changed (its domain may now count for the provisioning rule).
+    pub email_changed: bool,
     pub assertion_id: String,
     /// Where to send the browser (303).
     pub redirect: String,
@@ -53,7 +55,7 @@ fn store_refusal(e: StoreError) -> Refusal {
 /// A refused sign-in, with what its audit row may name: the email and assertion ID once known.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    refusal: Refusal,
+    pub refusal: Refusal,
     email: Option<String>,
     assertion_id: Option<String>,
 }
@@ -151,13 +153,14 @@ async fn run<S: SettingsStore, D: Directory>(
         let r = Refusal::new(Code::EmailMissing, "the assertion carries no email");
         return Err(known.fail(r));
     };
-    let created = crate::sign_in::account(req, dir, &company, &v, &email, known).await?;
-    let session = issue_session(req, &email, &v).map_err(|r| known.fail(r))?;
+    let written = crate::sign_in::account(req, dir, &company, &v, &email, known).await?;
+    let session = issue_session(req, &email, &written.user_id, &v).map_err(|r| known.fail(r))?;
     let (redirect, relay_state_followed) =
         redirect::target(req.relay_state, &company.dashboard_url);
     Ok(SignedIn {
         email,
-        created,
+        created: written.created,
+        email_changed: written.email_changed,
         assertion_id: v.assertion_id,
         redirect,
         relay_state_followed,
@@ -240,6 +243,7 @@ async fn claim<D: Directory>(
 fn issue_session(
     req: &AcsRequest<'_>,
     email: &str,
+    user_id: &str,
     v: &VerifiedAssertion,
 ) -> Result<String, Refusal> {
     let iat = req.now.unix_seconds();
@@ -249,6 +253,7 @@ fn issue_session(
         iat,
         exp: iat + MAX_AGE_SECONDS,
         sid: v.session_index.clone(),
+        uid: Some(user_id.to_owned()),
     };
     session::issue(req.session_secret, &claims)
         .ok_or_else(|| Refusal::new(Code::SessionSecretMissing, "SESSION_SECRET is empty"))

@@ -22,6 +22,7 @@ pub mod settings;
 pub mod sign_in;
 pub mod sp_initiated;
 pub mod sql;
+pub mod test_sign_in;
 pub mod tokens;
 pub mod usecases;
 pub mod wire;

@@ -56,6 +56,8 @@ pub struct MemoryDirectory {
     pub tokens: RefCell<BTreeMap<String, MemoryToken>>,
     /// Pending AuthnRequest IDs and their expiry.
     pub requests: RefCell<BTreeMap<(String, String), Timestamp>>,
+    /// Answered test sign-ins: kept until, report JSON.
+    pub tests: RefCell<BTreeMap<(String, String), (Timestamp, String)>>,
     /// Name of an operation (`user`, `accounts`, `company_facts`, `claim_assertion`,
     /// `write_sign_in`, `audit`, …) that fails with `Unavailable`, writing nothing.
     pub fail_on: RefCell<Option<&'static str>>,
@@ -244,6 +246,74 @@ impl AdminDirectory for MemoryDirectory {
                 detail: e.detail.clone(),
             })
             .collect())
+    }
+
+    async fn sign_in_log(
+        &self,
+        company: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<(i64, AuditRow)>, StoreError> {
+        self.check("sign_in_log")?;
+        let all = self.audit_rows(company).await?;
+        let n = all.len() as i64;
+        let rows = all.into_iter().enumerate().map(|(i, r)| (n - i as i64, r));
+        Ok(rows
+            .filter(|(id, r)| {
+                before.is_none_or(|b| *id < b)
+                    && matches!(r.event.as_str(), "provisioned" | "signed_in" | "refused")
+            })
+            .take(limit as usize)
+            .collect())
+    }
+
+    async fn domain_witness(
+        &self,
+        company: &str,
+        domain: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.check("domain_witness")?;
+        let users = self.users.borrow();
+        Ok(users
+            .values()
+            .filter(|u| {
+                u.company == company
+                    && counts_for_domain(u.confirmed, u.impersonation, &u.created_via)
+            })
+            .filter(|u| email_domain(&u.email).as_deref() == Some(domain))
+            .min_by(|a, b| a.created_at.cmp(&b.created_at))
+            .map(|u| u.email.clone()))
+    }
+
+    async fn consume_test(
+        &self,
+        company: &str,
+        id: &str,
+        keep: Timestamp,
+        report_json: &str,
+    ) -> Result<bool, StoreError> {
+        self.check("consume_test")?;
+        let key = (company.to_owned(), id.to_owned());
+        let mut tests = self.tests.borrow_mut();
+        if tests.contains_key(&key) {
+            return Ok(false);
+        }
+        tests.insert(key, (keep, report_json.to_owned()));
+        Ok(true)
+    }
+
+    async fn test_report(
+        &self,
+        company: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        self.check("test_report")?;
+        let tests = self.tests.borrow();
+        let found = tests.get(&(company.to_owned(), id.to_owned()));
+        Ok(found
+            .filter(|(keep, _)| *keep > now)
+            .map(|(_, r)| r.clone()))
     }
 
     async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError> {

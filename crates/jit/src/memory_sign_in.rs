@@ -23,10 +23,8 @@ pub fn apply(users: &mut Users, plan: &Plan) -> Result<bool, StoreError> {
                         && o.name_id == u.name_id
                         && o.name_id_issuer == u.name_id_issuer
                 });
-            if bound_elsewhere {
-                return Err(StoreError::Unavailable("UNIQUE constraint: name_id".into()));
-            }
-            if users.contains_key(&key) {
+            // D1's `ON CONFLICT DO NOTHING` yields to the binding's unique index too.
+            if bound_elsewhere || users.contains_key(&key) {
                 return Ok(false);
             }
             users.insert(key, u.clone());

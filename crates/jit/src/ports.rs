@@ -249,6 +249,40 @@ pub trait AdminDirectory: Directory {
     /// The latest 1000 audit rows, newest first.
     async fn audit_rows(&self, company: &str) -> Result<Vec<AuditRow>, StoreError>;
 
+    /// Sign-in attempts (`provisioned`, `signed_in`, `refused`), newest first: at most `limit`
+    /// with an audit ID below `before` (all when None), each with its ID (the page's cursor).
+    async fn sign_in_log(
+        &self,
+        company: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<(i64, AuditRow)>, StoreError>;
+
+    /// The email of one user that makes `domain` qualify (the earliest created), if any.
+    async fn domain_witness(
+        &self,
+        company: &str,
+        domain: &str,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Consume a test sign-in ID, keeping its report until `keep`: `Ok(false)` when it was
+    /// already answered. Atomic.
+    async fn consume_test(
+        &self,
+        company: &str,
+        id: &str,
+        keep: Timestamp,
+        report_json: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// The report of an answered test still kept at `now`.
+    async fn test_report(
+        &self,
+        company: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError>;
+
     /// The domains (sorted, distinct) of the users that
     /// [`crate::policy::counts_for_domain`]: the provisioning rule's source of truth.
     async fn provisionable_domains(&self, company: &str) -> Result<Vec<String>, StoreError>;

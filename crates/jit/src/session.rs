@@ -27,6 +27,10 @@ pub struct Claims {
     /// The IdP's SessionIndex, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The account's stable ID (`users.id`): the email of an account can change, so whoever
+    /// trusts the session checks that the address still belongs to this account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
 }
 
 /// HMAC-SHA256 over `data`. HMAC takes keys of any length; None only for an empty secret,
@@ -98,6 +102,7 @@ mod tests {
             iat: 100,
             exp: 100 + MAX_AGE_SECONDS,
             sid: None,
+            uid: Some("9f1c".into()),
         };
         let v = issue(b"secret", &c).unwrap();
         assert_eq!(issue(b"", &c), None);
@@ -121,6 +126,7 @@ mod tests {
             iat: 100,
             exp: 200,
             sid: Some("s1".into()),
+            uid: None,
         };
         let v = issue(b"k", &c).unwrap();
         let payload = v.split('.').nth(1).unwrap();

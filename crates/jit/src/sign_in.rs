@@ -27,9 +27,17 @@ struct Ctx<'a> {
     known: Known<'a>,
 }
 
-/// Find or create the account and write the sign-in; whether it was created. A plan the store
-/// could not apply because the account changed meanwhile (a concurrent first login created it,
-/// or it was deactivated) is decided again once, from a fresh read.
+/// The account a sign-in wrote.
+pub(crate) struct Written {
+    pub created: bool,
+    pub user_id: String,
+    /// Its email changed (under its persistent NameID).
+    pub email_changed: bool,
+}
+
+/// Find or create the account and write the sign-in. A plan the store could not apply because
+/// the account changed meanwhile (a concurrent first login created it, or it was deactivated)
+/// is decided again once, from a fresh read.
 pub(crate) async fn account<D: Directory>(
     req: &AcsRequest<'_>,
     dir: &D,
@@ -37,7 +45,53 @@ pub(crate) async fn account<D: Directory>(
     v: &VerifiedAssertion,
     email: &str,
     known: Known<'_>,
-) -> Result<bool, Failure> {
+) -> Result<Written, Failure> {
+    let ctx = context(req, company, v, email, known)?;
+    for _ in 0..2 {
+        let plan = plan_sign_in(&ctx, dir).await?;
+        if dir.write_sign_in(&plan).await.map_err(|e| known.store(e))? {
+            return Ok(match plan.write {
+                Write::Create(u) => Written {
+                    created: true,
+                    user_id: u.id,
+                    email_changed: false,
+                },
+                Write::Update(up) => Written {
+                    created: false,
+                    email_changed: up.email_changed,
+                    user_id: up.user_id,
+                },
+            });
+        }
+    }
+    let detail = "the account changed under two consecutive sign-in attempts";
+    Err(known.fail(Refusal::new(Code::StoreUnavailable, detail)))
+}
+
+/// What a sign-in of `v` would write, or why it would be refused, with nothing written: the
+/// same steps as [`account`] (the admin's test sign-in shows it).
+pub(crate) async fn dry_run<D: Directory>(
+    req: &AcsRequest<'_>,
+    dir: &D,
+    company: &CompanySettings,
+    v: &VerifiedAssertion,
+    email: &str,
+) -> Result<Plan, Refusal> {
+    let known = Known {
+        email: Some(email),
+        assertion_id: &v.assertion_id,
+    };
+    let ctx = context(req, company, v, email, known).map_err(|f| f.refusal)?;
+    plan_sign_in(&ctx, dir).await.map_err(|f| f.refusal)
+}
+
+fn context<'a>(
+    req: &'a AcsRequest<'a>,
+    company: &'a CompanySettings,
+    v: &'a VerifiedAssertion,
+    email: &'a str,
+    known: Known<'a>,
+) -> Result<Ctx<'a>, Failure> {
     let profile = profile::read(v, &company.attribute_names()).map_err(|e| match e {
         ProfileError::Markup(a) => known.fail(Refusal::new(
             Code::IdentityMarkup,
@@ -48,7 +102,7 @@ pub(crate) async fn account<D: Directory>(
             format!("attribute {a:?}: a value over 256 characters or over 1000 groups"),
         )),
     })?;
-    let ctx = Ctx {
+    Ok(Ctx {
         req,
         company,
         v,
@@ -56,15 +110,7 @@ pub(crate) async fn account<D: Directory>(
         profile,
         binding: binding(&v.issuer, &v.name_id, v.name_id_format.as_deref()),
         known,
-    };
-    for _ in 0..2 {
-        let plan = plan_sign_in(&ctx, dir).await?;
-        if dir.write_sign_in(&plan).await.map_err(|e| known.store(e))? {
-            return Ok(matches!(plan.write, Write::Create(_)));
-        }
-    }
-    let detail = "the account changed under two consecutive sign-in attempts";
-    Err(known.fail(Refusal::new(Code::StoreUnavailable, detail)))
+    })
 }
 
 async fn plan_sign_in<D: Directory>(ctx: &Ctx<'_>, dir: &D) -> Result<Plan, Failure> {
@@ -72,7 +118,7 @@ async fn plan_sign_in<D: Directory>(ctx: &Ctx<'_>, dir: &D) -> Result<Plan, Fail
         .accounts(ctx.req.company, ctx.email, ctx.binding.as_ref())
         .await
         .map_err(|e| ctx.known.store(e))?;
-    match resolve(found, ctx.binding.as_ref(), ctx.email) {
+    match resolve(found, ctx.binding.as_ref(), ctx.email, &ctx.v.issuer) {
         Resolution::Refuse(r) => Err(ctx.known.fail(account_refusal(r))),
         Resolution::New => plan_new(ctx, dir).await,
         Resolution::Existing {

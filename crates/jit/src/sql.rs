@@ -273,6 +273,55 @@ fn update(up: &Update) -> Vec<Stmt> {
     out
 }
 
+/// Sign-in attempts, newest first, below the cursor `before` (`i64::MAX`: from the newest).
+pub fn sign_in_log(company: &str, before: Option<i64>, limit: u32) -> Stmt {
+    stmt(
+        "SELECT id, at, event, email, assertion_id, reason, reference, actor, detail \
+         FROM audit_log WHERE company = ?1 AND id < ?2 \
+         AND event IN ('provisioned', 'signed_in', 'refused') ORDER BY id DESC LIMIT ?3",
+        vec![
+            company.into(),
+            Value::Int(before.unwrap_or(i64::MAX)),
+            Value::Int(i64::from(limit)),
+        ],
+    )
+}
+
+/// One user that makes the domain qualify: the earliest created.
+pub fn domain_witness(company: &str, domain: &str) -> Stmt {
+    stmt(
+        format!(
+            "SELECT email FROM users WHERE company = ?1 AND domain = ?2 AND {} \
+             ORDER BY created_at, email LIMIT 1",
+            crate::policy::COUNTS_FOR_DOMAIN_SQL
+        ),
+        vec![company.into(), domain.into()],
+    )
+}
+
+/// Consume a test sign-in ID with its report (the primary key makes it once).
+pub fn consume_test(company: &str, id: &str, keep_ms: i64, report: &str) -> Stmt {
+    stmt(
+        "INSERT INTO authn_requests (company, id, expires_at, report) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT DO NOTHING",
+        vec![
+            company.into(),
+            id.into(),
+            Value::Int(keep_ms),
+            report.into(),
+        ],
+    )
+}
+
+/// A kept test report.
+pub fn test_report(company: &str, id: &str, now_ms: i64) -> Stmt {
+    stmt(
+        "SELECT report FROM authn_requests WHERE company = ?1 AND id = ?2 AND expires_at > ?3 \
+         AND report IS NOT NULL",
+        vec![company.into(), id.into(), Value::Int(now_ms)],
+    )
+}
+
 /// Rows as the D1 adapter reads them (column name -> JSON value), into the ports' types.
 pub mod rows {
     use serde::de::DeserializeOwned;

@@ -497,3 +497,110 @@ fn a_lost_provisioning_race_signs_in_the_user_created_meanwhile() {
         [AuditEvent::SignedIn]
     );
 }
+
+#[test]
+fn a_deactivated_user_is_refused_and_never_recreated() {
+    let w = world(settings());
+    w.dir
+        .add_user("acme", "jane.smith@decorumsoft.com", true, false);
+    w.dir
+        .users
+        .borrow_mut()
+        .values_mut()
+        .for_each(|u| u.active = false);
+    let r = post(&w, "valid/generic-both-signed.xml", None).unwrap_err();
+    assert_eq!(r.code, "user_deactivated");
+    let u = jane(&w).unwrap();
+    assert!(!u.active && u.last_login_at.is_none(), "nothing written");
+    assert_eq!(users(&w), 1);
+    let log = w.dir.audit_log.borrow();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].reason.as_deref(), Some("user_deactivated"));
+}
+
+#[test]
+fn an_account_that_changes_under_two_attempts_fails_closed() {
+    /// A directory whose every sign-in write finds the account changed.
+    struct Shifting(MemoryDirectory);
+    impl jit::ports::Directory for Shifting {
+        async fn consume_request(
+            &self,
+            c: &str,
+            id: &str,
+            t: Timestamp,
+        ) -> Result<bool, StoreError> {
+            self.0.consume_request(c, id, t).await
+        }
+        async fn user(&self, c: &str, e: &str) -> Result<Option<jit::ports::User>, StoreError> {
+            self.0.user(c, e).await
+        }
+        async fn accounts(
+            &self,
+            c: &str,
+            e: &str,
+            b: Option<&jit::lifecycle::account::Binding>,
+        ) -> Result<jit::lifecycle::account::Found, StoreError> {
+            self.0.accounts(c, e, b).await
+        }
+        async fn company_facts(
+            &self,
+            c: &str,
+            d: &str,
+            w: &[String],
+            p: &[String],
+        ) -> Result<jit::ports::CompanyFacts, StoreError> {
+            self.0.company_facts(c, d, w, p).await
+        }
+        async fn claim_assertion(
+            &self,
+            c: &str,
+            id: &str,
+            t: Timestamp,
+        ) -> Result<bool, StoreError> {
+            self.0.claim_assertion(c, id, t).await
+        }
+        async fn write_sign_in(&self, _: &jit::lifecycle::plan::Plan) -> Result<bool, StoreError> {
+            *self.0.fail_on.borrow_mut() = None;
+            Ok(false)
+        }
+        async fn audit(&self, e: &jit::ports::AuditEntry) -> Result<(), StoreError> {
+            self.0.audit(e).await
+        }
+    }
+    let w = world(settings());
+    w.dir
+        .add_user("acme", "jane.smith@decorumsoft.com", true, false);
+    let shifting = Shifting(MemoryDirectory::default());
+    shifting
+        .0
+        .users
+        .borrow_mut()
+        .extend(w.dir.users.borrow().clone());
+    let body = vector("valid/generic-both-signed.xml");
+    let req = AcsRequest {
+        company: "acme",
+        saml_response: &body,
+        relay_state: None,
+        now: Timestamp::parse("2026-01-01T00:01:00Z").unwrap(),
+        sp_entity_id: SP,
+        acs_url: ACS,
+        reference: "r",
+        session_secret: b"s",
+        sp_keys: &[],
+        new_user_id: "u-new",
+        blinding: None,
+    };
+    let r = pollster::block_on(acs(&req, &w.settings, &shifting)).unwrap_err();
+    assert_eq!(r.code, "store_unavailable");
+    assert!(r.detail.contains("two consecutive"));
+}
+
+#[test]
+fn the_session_names_the_account_by_id() {
+    let w = world(settings());
+    w.dir
+        .add_user("acme", "jane.smith@decorumsoft.com", true, false);
+    let done = post(&w, "valid/generic-both-signed.xml", None).unwrap();
+    let claims = session::check(b"secret", &done.session, 1_767_225_700).unwrap();
+    assert_eq!(claims.uid.as_deref(), Some("id-jane.smith@decorumsoft.com"));
+}

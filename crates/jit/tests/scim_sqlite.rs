@@ -111,6 +111,7 @@ fn okta_sequence() {
         iat: NOW.unix_seconds() - 10,
         exp: NOW.unix_seconds() + 3600,
         sid: None,
+        uid: Some(id.clone()),
     };
     assert_eq!(
         block_on(session::current(&w.db, &claims)).unwrap(),
@@ -131,8 +132,19 @@ fn okta_sequence() {
     );
     let fresh = Claims {
         iat: NOW.unix_seconds() + 1,
-        ..claims
+        ..claims.clone()
     };
+    let by_email = Claims {
+        uid: None,
+        ..fresh.clone()
+    };
+    assert_eq!(
+        block_on(session::current(&w.db, &by_email))
+            .unwrap()
+            .unwrap()["id"],
+        id.as_str(),
+        "a session of before uid, by email"
+    );
     assert_eq!(
         block_on(session::current(&w.db, &fresh)).unwrap().unwrap()["id"],
         id.as_str()

@@ -114,6 +114,7 @@ fn create(u: User) -> Step {
     Step::Batch(sql::sign_in_batch(&Plan {
         write: Write::Create(u),
         audit: vec![entry(AuditEvent::Provisioned)],
+        memberships_after: vec![],
     }))
 }
 
@@ -123,6 +124,7 @@ fn update(id: &str, email: &str, memberships: MembershipWrite) -> Step {
             company: "acme".into(),
             user_id: id.into(),
             email: email.into(),
+            email_changed: false,
             first_name: Some("Jane".into()),
             last_name: None,
             bind: Some(Binding {
@@ -133,6 +135,7 @@ fn update(id: &str, email: &str, memberships: MembershipWrite) -> Step {
             memberships,
         }),
         audit: vec![entry(AuditEvent::SignedIn), entry(AuditEvent::Updated)],
+        memberships_after: vec![],
     }))
 }
 
@@ -322,7 +325,8 @@ fn migration_0003_keeps_existing_users_and_their_membership() {
         "migrations": [format!("{ROOT}/migrations/0001_init.sql"), format!("{ROOT}/migrations/0002_admin.sql")],
         "steps": [
             {"batch": [{"sql": "INSERT INTO workspaces VALUES ('acme','main','Main'),('acme','ops','Ops')", "args": []},
-                       {"sql": "INSERT INTO users VALUES ('acme','a@x.com','x.com','ops','member',1,0,'jit','t',NULL),('acme','b@x.com','x.com',NULL,'admin',1,0,'admin','t',NULL),('acme','c@x.com','x.com',NULL,NULL,1,1,'admin','t',NULL)", "args": []},
+                       {"sql": "INSERT INTO permission_sets VALUES ('acme','member','Member',0),('acme','admin','Admin',1)", "args": []},
+                       {"sql": "INSERT INTO users VALUES ('acme','a@x.com','x.com','ops','member',1,0,'jit','t',NULL),('acme','b@x.com','x.com',NULL,'admin',1,0,'admin','t',NULL),('acme','c@x.com','x.com',NULL,NULL,1,1,'admin','t',NULL),('acme','d@x.com','x.com',NULL,'member',1,0,'admin','t',NULL),('acme','e@x.com','x.com','ops',NULL,1,0,'admin','t',NULL)", "args": []},
                        {"sql": "INSERT INTO audit_log (company, at, event, reference) VALUES ('acme','t','refused','r')", "args": []}]},
         ]
     });
@@ -357,7 +361,9 @@ fn migration_0003_keeps_existing_users_and_their_membership() {
         json!([
             ["a@x.com", "ops", "member", 1, 32],
             ["b@x.com", "main", "admin", 1, 32],
-            ["c@x.com", null, null, 1, 32]
+            ["c@x.com", null, null, 1, 32],
+            ["d@x.com", null, null, 1, 32],
+            ["e@x.com", null, null, 1, 32]
         ])
     );
     assert_eq!(got[1], json!([["refused", "saml"]]));

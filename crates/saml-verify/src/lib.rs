@@ -208,6 +208,30 @@ pub fn verify_with(
     verify_document(&doc, trust, now, in_response_to)
 }
 
+/// The `InResponseTo` of a Response when it starts with `prefix`, **unverified**: for routing
+/// only (which pending request a browser's POST belongs to, e.g. an admin's test sign-in), never
+/// for identity or trust. None when the input does not decode or parse, or has none. A byte
+/// scan for `InResponseTo="<prefix>` comes first, so other responses cost a decode, no parse.
+pub fn peek_in_response_to(input: &[u8], prefix: &str) -> Option<String> {
+    let bytes = input::decode(input).ok()?;
+    let needle = |q: u8| [b"InResponseTo=".as_slice(), &[q], prefix.as_bytes()].concat();
+    let (dq, sq) = (needle(b'"'), needle(b'\''));
+    if !bytes
+        .windows(dq.len())
+        .any(|w| w == dq.as_slice() || w == sq.as_slice())
+    {
+        return None;
+    }
+    let doc = xml::parse(&bytes, Limits::default()).ok()?;
+    let root = doc.element(doc.root())?;
+    if !root.is(ns::SAMLP, "Response") {
+        return None;
+    }
+    root.attr("InResponseTo")
+        .filter(|v| v.starts_with(prefix))
+        .map(str::to_owned)
+}
+
 fn verify_document(
     doc: &Document,
     trust: &Trust,

@@ -9,9 +9,12 @@ pub use account::account_html;
 pub mod demo_pages;
 #[cfg(feature = "demo")]
 pub mod demo_sign;
+pub mod explain;
 pub mod json_out;
 pub mod lifecycle_form;
 pub mod page_text;
+pub mod setup_pages;
+pub mod setup_text;
 
 pub use jit::refusal_text::Lang;
 use jit::{Code, Refusal};
@@ -218,6 +221,7 @@ pub fn sp_metadata(entity_id: &str, acs_url: &str, encryption_certs: &[String]) 
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
 <md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{}\">\
 <md:SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">{keys}\
+<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>\
 <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>\
 <md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"0\" isDefault=\"true\"/>\
 </md:SPSSODescriptor></md:EntityDescriptor>\n",

@@ -200,7 +200,7 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
 <p><label for=\"default_permission_set\">{dp}</label><br><select id=\"default_permission_set\" name=\"default_permission_set\">{pso}</select></p>\
 <p><button id=\"save\" type=\"submit\">{save}</button></p></form>\
 <h2>{spd}</h2><p>{eid}: <code id=\"sp_entity_id\">{eid_v}</code><br>{acs}: <code id=\"acs_url\">{acs_v}</code><br>\
-<a id=\"metadata_url\" href=\"{md_v}\">{md}</a></p>\
+<a id=\"metadata_url\" href=\"{md_v}\">{md}</a></p>{idp}\
 <h2>{exh}</h2><ul id=\"exception_domains\">{exceptions}</ul><h2>{pdh}</h2><p>{rule}</p><ul id=\"provisionable_domains\">{pd}</ul>{lifecycle}",
         sso = t(lang, Text::SamlSso),
         l = lang.tag(),
@@ -222,6 +222,13 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
         rule = t(lang, Text::DomainsRule),
         pd = provisionable.concat(),
         lifecycle = crate::lifecycle_form::section(lang, v.company, v.settings, v.csrf),
+        idp = crate::setup_pages::idp_section(
+            lang,
+            v.company,
+            v.settings,
+            v.csrf,
+            &crate::setup_pages::cert_views(v.settings)
+        ),
     )
 }
 

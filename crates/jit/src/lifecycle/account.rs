@@ -61,13 +61,15 @@ pub enum Resolution {
 pub enum AccountRefusal {
     /// The new email belongs to another account (`email_conflict`).
     EmailConflict,
-    /// The account with this email is bound to another persistent NameID of the same IdP: a
-    /// different person now holds the address at the IdP (`name_id_conflict`).
+    /// The account with this email is bound to another persistent NameID of the same IdP (a
+    /// different person now holds the address at the IdP), or is bound and this sign-in carries
+    /// no persistent NameID at all, so nothing says it is the same person (`name_id_conflict`).
     NameIdConflict,
 }
 
-/// Resolve. `email` is the sign-in's verified, lower-cased email.
-pub fn resolve(found: Found, binding: Option<&Binding>, email: &str) -> Resolution {
+/// Resolve. `email` is the sign-in's verified, lower-cased email; `issuer` the verified IdP
+/// entity ID of the sign-in.
+pub fn resolve(found: Found, binding: Option<&Binding>, email: &str, issuer: &str) -> Resolution {
     if let Some(user) = found.by_binding {
         if user.email == email {
             return Resolution::Existing {
@@ -105,6 +107,12 @@ pub fn resolve(found: Found, binding: Option<&Binding>, email: &str) -> Resoluti
             email_change: false,
             bind: true,
         },
+        // Bound by this IdP, and the sign-in has no persistent NameID (transient, emailAddress:
+        // e.g. an SP-initiated request whose NameIDPolicy the IdP honoured): the binding is the
+        // only proof of the person, so the email alone does not open the account.
+        (None, Some(_), Some(bound_by)) if bound_by == issuer => {
+            Resolution::Refuse(AccountRefusal::NameIdConflict)
+        }
         (None, _, _) => Resolution::Existing {
             user: Box::new(user),
             email_change: false,

@@ -80,10 +80,14 @@ impl GroupMappings {
         }
         for (i, r) in self.rules.iter().enumerate() {
             let g = &r.group;
-            if g.trim().is_empty() || g.trim() != g || g.chars().count() > MAX_VALUE_CHARS {
+            let bad = g.trim().is_empty()
+                || g.trim() != g
+                || g.chars().count() > MAX_VALUE_CHARS
+                || g.chars().any(char::is_control);
+            if bad {
                 return Err((
                     format!("group_mappings.rules[{i}].group"),
-                    "1 to 256 characters, no surrounding white space".into(),
+                    "1 to 256 characters, no control characters or surrounding white space".into(),
                 ));
             }
         }

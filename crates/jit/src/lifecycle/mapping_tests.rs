@@ -122,6 +122,12 @@ fn settings_checks_name_the_rule() {
     assert!(mp.check().is_ok());
     mp.rules[2].group = " Sales".into();
     assert_eq!(mp.check().unwrap_err().0, "group_mappings.rules[2].group");
+    mp.rules[2].group = "Sales\nteam".into();
+    assert_eq!(
+        mp.check().unwrap_err().0,
+        "group_mappings.rules[2].group",
+        "a line break"
+    );
     mp.rules = (0..201)
         .map(|i| rule(&format!("g{i}"), "main", "member"))
         .collect();

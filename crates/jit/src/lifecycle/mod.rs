@@ -23,7 +23,7 @@ pub use mapping::{GroupMappings, MappingMode, MappingRule};
 pub use profile::{AttributeNames, Groups, Profile};
 
 /// A workspace membership with its one permission set.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Membership {
     pub workspace: String,
     pub permission_set: String,

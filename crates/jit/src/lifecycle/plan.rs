@@ -28,6 +28,7 @@ pub struct Update {
     pub user_id: String,
     /// The account's email after the sign-in (changed under a persistent binding).
     pub email: String,
+    pub email_changed: bool,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     /// Record this binding on the account.
@@ -51,6 +52,8 @@ pub enum Write {
 pub struct Plan {
     pub write: Write,
     pub audit: Vec<AuditEntry>,
+    /// The account's memberships once the plan is written, sorted.
+    pub memberships_after: Vec<Membership>,
 }
 
 /// The fields a sign-in changes on an existing account, by name (the audit row's detail: names
@@ -111,18 +114,16 @@ pub fn existing(
         note.map(str::to_owned),
     )];
     if !changed.is_empty() {
-        audit.push(entry(
-            base,
-            AuditEvent::Updated,
-            email,
-            Some(changed.join(",")),
-        ));
+        // The fields by name, and the account by ID (an email change is traceable to it).
+        let detail = format!("{}; user {}", changed.join(","), user.id);
+        audit.push(entry(base, AuditEvent::Updated, email, Some(detail)));
     }
     Plan {
         write: Write::Update(Update {
             company: user.company.clone(),
             user_id: user.id.clone(),
             email: email.to_owned(),
+            email_changed: user.email != email,
             first_name: pick(&profile.first_name, &user.first_name),
             last_name: pick(&profile.last_name, &user.last_name),
             bind: binding,
@@ -130,6 +131,7 @@ pub fn existing(
             memberships,
         }),
         audit,
+        memberships_after: after,
     }
 }
 
@@ -157,6 +159,7 @@ pub fn create(
         note.map(str::to_owned),
     )];
     Plan {
+        memberships_after: user.memberships.clone(),
         write: Write::Create(user),
         audit,
     }

@@ -68,11 +68,13 @@ fn resolution_table() {
         ("unbound account found by email: bind", found(None, Some(&unbound)), Some(b("00u1")), "jane@acme.com", existing(&unbound, false, true)),
         ("bound to another person's NameID", found(None, Some(&jane)), Some(b("00u2")), "jane@acme.com", Resolution::Refuse(AccountRefusal::NameIdConflict)),
         ("bound by an IdP no longer trusted: rebind", found(None, Some(&other_idp)), Some(b("00u1")), "jane@acme.com", existing(&other_idp, false, true)),
-        ("transient: by email, no bind", found(None, Some(&jane)), None, "jane@acme.com", existing(&jane, false, false)),
+        ("bound account, sign-in without a persistent NameID", found(None, Some(&jane)), None, "jane@acme.com", Resolution::Refuse(AccountRefusal::NameIdConflict)),
+        ("bound by an untrusted IdP, no persistent NameID: by email", found(None, Some(&other_idp)), None, "jane@acme.com", existing(&other_idp, false, false)),
+        ("transient, unbound: by email, no bind", found(None, Some(&unbound)), None, "jane@acme.com", existing(&unbound, false, false)),
         ("transient, unknown email", found(None, None), None, "jane@acme.com", Resolution::New),
     ];
     for (case, f, binding, email, want) in table {
-        assert_eq!(resolve(f, binding.as_ref(), email), want, "{case}");
+        assert_eq!(resolve(f, binding.as_ref(), email, IDP), want, "{case}");
     }
 }
 
@@ -138,7 +140,7 @@ fn changes_are_audited_by_field_name_never_value() {
     assert_eq!(p.audit[1].event, AuditEvent::Updated);
     assert_eq!(
         p.audit[1].detail.as_deref(),
-        Some("email,first_name,name_id,memberships")
+        Some("email,first_name,name_id,memberships; user id-jane@acme.com")
     );
     assert!(!format!("{:?}", p.audit).contains("Janet"));
     let Write::Update(up) = p.write else {

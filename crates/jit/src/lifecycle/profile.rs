@@ -171,11 +171,16 @@ pub fn check_names(list: &[String]) -> Result<(), String> {
     if list.is_empty() || list.len() > 10 {
         return Err("1 to 10 attribute names".into());
     }
-    if list
-        .iter()
-        .any(|n| n.trim().is_empty() || n.chars().count() > MAX_VALUE_CHARS || n.trim() != n)
-    {
-        return Err("each name 1 to 256 characters, no surrounding white space".into());
+    if list.iter().any(|n| {
+        n.trim().is_empty()
+            || n.chars().count() > MAX_VALUE_CHARS
+            || n.trim() != n
+            || n.chars().any(char::is_control)
+    }) {
+        return Err(
+            "each name 1 to 256 characters, no control characters or surrounding white space"
+                .into(),
+        );
     }
     Ok(())
 }

@@ -19,9 +19,8 @@ pub fn session_valid(active: bool, sessions_valid_after: i64, iat: i64) -> bool 
 /// The session's user as `GET /session` answers it (200), or None (401): unknown, deactivated,
 /// revoked. The cookie's MAC and expiry are checked before (`crate::session::check`).
 pub async fn current<D: Sql>(dir: &D, claims: &Claims) -> Result<Option<Json>, StoreError> {
-    let rows = dir
-        .rows(&sql::session_user(&claims.company, &claims.email))
-        .await?;
+    let stmt = sql::session_user(&claims.company, &claims.email, claims.uid.as_deref());
+    let rows = dir.rows(&stmt).await?;
     let Some(r) = rows.first() else {
         return Ok(None);
     };

@@ -246,15 +246,17 @@ pub fn revoke_sessions(company: &str, email: &str, now_secs: i64, audit: &AuditE
     ]
 }
 
-/// What `GET /session` needs of the session's user.
-pub fn session_user(company: &str, email: &str) -> Stmt {
+/// What `GET /session` needs of the session's user: by the account's ID when the session names
+/// it (`uid`, which survives an email change), else by email.
+pub fn session_user(company: &str, email: &str, uid: Option<&str>) -> Stmt {
     stmt(
         "SELECT u.id, u.email, u.first_name, u.last_name, u.active, u.sessions_valid_after, \
          (SELECT json_group_array(json_object('workspace', m.workspace, 'permission_set', \
          m.permission_set)) FROM (SELECT workspace, permission_set FROM memberships ms \
          WHERE ms.company = u.company AND ms.user_id = u.id ORDER BY workspace) m) AS memberships \
-         FROM users u WHERE u.company = ?1 AND u.email = ?2",
-        vec![text(company), text(email)],
+         FROM users u WHERE u.company = ?1 AND \
+         (u.id = ?3 OR (?3 IS NULL AND u.email = ?2))",
+        vec![text(company), text(email), uid.into()],
     )
 }
 

@@ -3,13 +3,17 @@
 
 use crate::ports::{AdminDirectory, StoreError};
 
-/// Whether `email` is an admin of `company`.
+/// Whether `email` is an admin of `company`. `uid` is the session's user ID: an email can move
+/// to another account (a persistent-NameID email change), so a session names its account by ID
+/// and counts only while the address still belongs to it (sessions from before IDs: by email).
 pub async fn is_company_admin<D: AdminDirectory>(
     dir: &D,
     company: &str,
     email: &str,
+    uid: Option<&str>,
 ) -> Result<bool, StoreError> {
-    let Some(user) = dir.user(company, email).await?.filter(|u| u.active) else {
+    let user = dir.user(company, email).await?;
+    let Some(user) = user.filter(|u| u.active && uid.is_none_or(|id| id == u.id)) else {
         return Ok(false);
     };
     for m in &user.memberships {

@@ -286,7 +286,7 @@ fn session_admins_are_users_of_an_admin_permission_set() {
     let table = [("boss@acme.com", "acme", true), ("jon@acme.com", "acme", false), ("nobody@acme.com", "acme", false), ("boss@acme.com", "other", false)];
     for (email, company, want) in table {
         assert_eq!(
-            block_on(caller::is_company_admin(&d, company, email)).unwrap(),
+            block_on(caller::is_company_admin(&d, company, email, None)).unwrap(),
             want,
             "{email} {company}"
         );
