@@ -319,6 +319,24 @@ fn groups_feed_the_group_mappings() {
     w.ok(Method::Patch, &gpath, json!({"schemas": [scim::PATCH_SCHEMA], "Operations": [{"op": "replace", "value": {"id": g["id"], "displayName": "Engineering"}}]}), 200);
     w.ok(Method::Patch, &gpath, json!({"schemas": [scim::PATCH_SCHEMA], "Operations": [{"op": "add", "path": "members", "value": [{"value": "a1"}]}]}), 200);
     assert_eq!(memberships("a1"), [("eng".to_owned(), "admin".to_owned())]);
+    let all = w.ok(Method::Get, "Groups", Json::Null, 200);
+    let eng = all["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["displayName"] == "Engineering")
+        .unwrap();
+    assert_eq!(
+        eng["members"],
+        json!([{"value": "a1", "$ref": format!("{}/Users/a1", scim_world::BASE)}])
+    );
+    let only = w.ok(
+        Method::Get,
+        "Groups?attributes=displayName",
+        Json::Null,
+        200,
+    );
+    assert!(only["Resources"][0].get("members").is_none());
     let got = w.ok(
         Method::Get,
         "Groups?filter=displayName%20eq%20%22Engineering%22&excludedAttributes=members",
@@ -357,4 +375,27 @@ fn groups_feed_the_group_mappings() {
         [("main".to_owned(), "member".to_owned())]
     );
     assert_eq!(w.call(Method::Get, &epath, Json::Null).status, 404);
+}
+
+#[test]
+fn the_bearer_secret_never_reaches_debug_output() {
+    let req = jit::scim_api::ScimRequest {
+        method: Method::Get,
+        company: "acme",
+        path: &["Users"],
+        query: "",
+        authorization: Some("Bearer scim_5c11.beefbeefbeef"),
+        content_type: None,
+        body: b"{\"password\":\"hunter2\"}",
+        base: "https://sp/scim/v2/acme",
+        now: NOW,
+        new_id: "00",
+        reference: "ref",
+    };
+    let shown = format!("{req:?}");
+    assert!(
+        !shown.contains("beefbeefbeef") && !shown.contains("hunter2"),
+        "{shown}"
+    );
+    assert!(shown.contains("<redacted>"));
 }

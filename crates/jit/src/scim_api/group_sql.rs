@@ -33,13 +33,13 @@ pub fn group_by_id(company: &str, id: &str) -> Stmt {
     )
 }
 
-/// A group's live members, by email.
-pub fn members(company: &str, id: &str) -> Stmt {
+/// The live members of the groups `list`, by email (`group_id`, `id`, `email`).
+pub fn members(company: &str, list: &[String]) -> Stmt {
     stmt(
-        "SELECT u.id, u.email FROM scim_group_members m JOIN users u ON u.company = m.company \
-         AND u.id = m.user_id WHERE m.company = ?1 AND m.group_id = ?2 AND u.scim_deleted = 0 \
-         ORDER BY u.email",
-        vec![text(company), text(id)],
+        "SELECT m.group_id, u.id, u.email FROM scim_group_members m JOIN users u ON \
+         u.company = m.company AND u.id = m.user_id WHERE m.company = ?1 AND m.group_id IN \
+         (SELECT value FROM json_each(?2)) AND u.scim_deleted = 0 ORDER BY u.email",
+        vec![text(company), ids(list)],
     )
 }
 
@@ -56,8 +56,8 @@ pub fn groups_page(company: &str, filter: Option<&Filter>, offset: usize, count:
     let (cond, v) = group_where(filter);
     stmt(
         format!(
-            "SELECT id FROM scim_groups WHERE company = ?1 {cond} ORDER BY created_at, id \
-             LIMIT ?3 OFFSET ?4"
+            "SELECT {COLUMNS} FROM scim_groups WHERE company = ?1 {cond} \
+             ORDER BY created_at, id LIMIT ?3 OFFSET ?4"
         ),
         vec![
             text(company),

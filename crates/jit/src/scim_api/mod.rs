@@ -53,8 +53,9 @@ impl Method {
     }
 }
 
-/// One SCIM request, as the worker read it.
-#[derive(Debug, Clone)]
+/// One SCIM request, as the worker read it. Its `Debug` form leaves out the Authorization
+/// header (a bearer secret) and the body.
+#[derive(Clone)]
 pub struct ScimRequest<'a> {
     pub method: Method,
     pub company: &'a str,
@@ -72,6 +73,21 @@ pub struct ScimRequest<'a> {
     pub new_id: &'a str,
     /// The request's reference, for its audit rows.
     pub reference: &'a str,
+}
+
+impl core::fmt::Debug for ScimRequest<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ScimRequest")
+            .field("method", &self.method)
+            .field("company", &self.company)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("authorization", &self.authorization.map(|_| "<redacted>"))
+            .field("content_type", &self.content_type)
+            .field("body_bytes", &self.body.len())
+            .field("reference", &self.reference)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The answer: status, SCIM JSON body (none for 204), `Location` for a 201.
