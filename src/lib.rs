@@ -49,24 +49,22 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     }
 }
 
-/// Cron Trigger: drop replay-cache entries whose assertions have expired anyway.
+/// Cron Trigger: drop expired replay-cache entries and AuthnRequest IDs, and audit rows past
+/// `AUDIT_RETENTION_DAYS`, in bounded batches ([`jit::retention`]); one log line per table.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let result = match env.d1("DB") {
-        Ok(db) => D1Directory::new(db)
-            .purge_used_assertions(now())
-            .await
-            .map_err(|e| format!("{e:?}")),
-        Err(e) => Err(e.to_string()),
+    let days = env
+        .var(jit::retention::RETENTION_VAR)
+        .ok()
+        .map(|v| v.to_string());
+    let lines = match env.d1("DB") {
+        Ok(db) => jit::retention::run(&D1Directory::new(db), now(), days.as_deref()).await,
+        Err(e) => vec![jit::retention::LogLine::failed(&e.to_string())],
     };
-    match result {
-        Ok(n) => console_log!("{{\"event\":\"purge_used_assertions\",\"deleted\":{n}}}"),
-        Err(e) => console_error!(
-            "{}",
-            respond::to_json(&web::json_out::JobFailed {
-                event: "purge_used_assertions",
-                error: &e
-            })
-        ),
+    for l in lines {
+        match l.error {
+            true => console_error!("{}", l.json),
+            false => console_log!("{}", l.json),
+        }
     }
 }
