@@ -396,6 +396,41 @@ mod tests {
     }
 
     #[test]
+    fn ascii_names_follow_the_xml_name_rule() {
+        // is_ncname's ASCII fast path against XML 1.0 §2.3 on characters, over every ASCII
+        // string of one and two characters and a few longer ones.
+        let rule = |s: &str| {
+            let start = |c: char| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii();
+            let mut cs = s.chars();
+            cs.next().is_some_and(start)
+                && cs.all(|c| start(c) || c.is_ascii_digit() || c == '-' || c == '.')
+        };
+        let ascii: Vec<char> = (0u8..128).map(char::from).collect();
+        for a in &ascii {
+            assert_eq!(
+                super::super::lexical::is_ncname(&a.to_string()),
+                rule(&a.to_string())
+            );
+            for b in &ascii {
+                let s = format!("{a}{b}");
+                assert_eq!(super::super::lexical::is_ncname(&s), rule(&s), "{s:?}");
+            }
+        }
+        for s in [
+            "Assertion",
+            "_x-1.2",
+            "1a",
+            "a:b",
+            "",
+            "-a",
+            "saml2p",
+            "a b",
+        ] {
+            assert_eq!(super::super::lexical::is_ncname(s), rule(s), "{s:?}");
+        }
+    }
+
+    #[test]
     fn refuses_hostile_structure() {
         let code = |s: &str| p(s).unwrap_err().code();
         assert_eq!(
