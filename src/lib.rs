@@ -53,10 +53,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 /// `AUDIT_RETENTION_DAYS`, in bounded batches ([`jit::retention`]); one log line per table.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let days = env
-        .var(jit::retention::RETENTION_VAR)
+    // Unset: the default. Set to anything but a string (`= 3650` unquoted): refused loudly, not
+    // silently taken for unset.
+    let days = worker::js_sys::Reflect::get(&env, &jit::retention::RETENTION_VAR.into())
         .ok()
-        .map(|v| v.to_string());
+        .filter(|v| !v.is_undefined())
+        .map(|v| v.as_string().unwrap_or_else(|| format!("{v:?}")));
     let lines = match env.d1("DB") {
         Ok(db) => jit::retention::run(&D1Directory::new(db), now(), days.as_deref()).await,
         Err(e) => vec![jit::retention::LogLine::failed(&e.to_string())],
