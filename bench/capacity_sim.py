@@ -9,7 +9,7 @@ Inputs MEASURED here (bench/d1_capacity.py writes them to bench/results/capacity
 defaults below are that script's run of 2026-12-04, used when the file is missing):
   - D1 statements, rows written and rows read per sign-in kind;
   - sign-ins per second of D1 work one local D1 sustains (the best of the replayed levels);
-  - database growth per sign-in (D1's meta.size_after).
+  - database growth per sign-in and per audit row (D1's meta.size_after).
 
 Everything else is an ASSUMPTION, stated here and printed with the output:
   - users per company: log-normal, median 40, sigma 1.6, clipped to 5 .. 250,000 (most companies
@@ -112,6 +112,11 @@ def main() -> None:
     local_cap = max(r["per_second"] for r in existing)  # sign-ins/s of D1 work, measured locally
     growth = [r.get("bytes_per_run") for r in existing if r.get("bytes_per_run")]
     bytes_per_sign_in = max(growth) if growth else 250.0
+    # What stays for the retention period: the audit row (the replay-cache row is purged within
+    # minutes). Measured by replaying a refused bad signature, which writes only its audit row.
+    audit_only = [r.get("bytes_per_run") for r in measured["d1_only"]
+                  if r["kind"] == "refusal (signature invalid)" and r.get("bytes_per_run")]
+    bytes_per_audit_row = max(audit_only) if audit_only else bytes_per_sign_in
     doc_cap = DOC_QUERIES_PER_S / stmts  # extrapolation: 1 ms per query on Cloudflare
 
     # Companies: size, zone.
@@ -144,8 +149,8 @@ def main() -> None:
     biggest = max(companies, key=lambda c: c[1])
     big_peak, _ = peak([biggest])
     audit_rows_kept = daily * RETENTION_DAYS * 5 / 7  # weekdays only (assumption)
-    size_steady = audit_rows_kept * bytes_per_sign_in
-    days_to_full = D1_MAX_BYTES / (daily * bytes_per_sign_in)
+    size_steady = audit_rows_kept * bytes_per_audit_row
+    days_to_full = D1_MAX_BYTES / (daily * bytes_per_audit_row)
 
     print("# capacity model: one synthetic weekday, 10,000 companies (bench/capacity_sim.py)")
     print()
@@ -155,13 +160,14 @@ def main() -> None:
     print(f"- companies {a.companies:,}, users {total_users:,} (largest company {biggest[1]:,}), "
           f"sign-ins per weekday {daily:,.0f}")
     print(f"- per sign-in (mix-weighted): {stmts:.2f} D1 statements, {rows_w:.2f} rows written, "
-          f"≤ {rows_r:.1f} rows read; DB growth {bytes_per_sign_in:.0f} B before the replay-cache purge")
+          f"≤ {rows_r:.1f} rows read; DB growth {bytes_per_sign_in:.0f} B per existing-user sign-in before the "
+          f"replay-cache purge, {bytes_per_audit_row:.0f} B per audit row (what the retention keeps)")
     print(f"- busiest second of the day: {one_peak:,.0f} sign-ins/s at {peak_min // 60:02d}:{peak_min % 60:02d} UTC "
           f"(the largest company alone: {big_peak:,.1f}/s)")
     print(f"- one D1, writes: capacity {local_cap:,.0f} sign-ins/s measured locally; {doc_cap:,.0f}/s if each "
           f"query took 1 ms on Cloudflare (documented rule) -> peak load {one_peak / local_cap:.1f}x the local "
           f"capacity, {one_peak / doc_cap:.1f}x the documented one")
-    print(f"- one D1, size: audit log grows {daily * bytes_per_sign_in / 1e9:.2f} GB per weekday; 10 GB is "
+    print(f"- one D1, size: audit log grows {daily * bytes_per_audit_row / 1e9:.2f} GB per weekday; 10 GB is "
           f"reached after {days_to_full:.0f} weekdays; {RETENTION_DAYS}-day retention needs "
           f"{size_steady / 1e9:,.0f} GB -> the SIZE limit comes first unless the peak is the 1 ms case")
     rows_month = daily * rows_w * 22
@@ -173,26 +179,29 @@ def main() -> None:
     print()
     print("| users ×  | sign-ins/weekday | peak sign-ins/s | ×local capacity | ×documented | audit GB at 400 days |")
     print("|---:|---:|---:|---:|---:|---:|")
-    for f in (0.01, 0.03, 0.1, 0.3, 1.0):
-        p = one_peak * f
+    for f in (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0):
+        p = peak([(name, users * f, zone) for name, users, zone in companies])[0]
         print(f"| {f:g} | {daily * f:,.0f} | {p:,.1f} | {p / local_cap:.2f} | {p / doc_cap:.2f} | "
               f"{size_steady * f / 1e9:,.1f} |")
     print()
-    print("Sharded by company across N D1 databases (stable hash placement, recorded in each company's "
-          "settings): the busiest shard's peak second and its size at 400 days:")
-    print()
-    print("| N | busiest shard peak/s | ×local capacity | ×documented | largest shard GB | fits (≤ 50 % capacity, ≤ 10 GB) |")
-    print("|---:|---:|---:|---:|---:|---|")
-    for n in (1, 4, 16, 32, 64, 128):
-        shards: list[list] = [[] for _ in range(n)]
-        for c in companies:
-            shards[shard_of(c[0], n)].append(c)
-        pk = max(peak(s)[0] for s in shards if s)
-        size = max(sum(c[1] for c in s) for s in shards) * SIGN_INS_PER_USER * bytes_per_sign_in * RETENTION_DAYS * 5 / 7
-        fits = pk <= HEADROOM * local_cap and size <= D1_MAX_BYTES
-        print(f"| {n} | {pk:,.1f} | {pk / local_cap:.2f} | {pk / doc_cap:.2f} | {size / 1e9:,.1f} | "
-              f"{'yes' if fits else 'no'} |")
-
+    for f in (1, 10):
+        scaled = [(name, users * f, zone) for name, users, zone in companies]
+        print()
+        print(f"Sharded by company across N D1 databases (stable hash placement, recorded in each company's "
+              f"settings), users ×{f}: the busiest shard's peak second and its size at 400 days:")
+        print()
+        print("| N | busiest shard peak/s | ×local capacity | ×documented | largest shard GB | fits (≤ 50 % capacity, ≤ 10 GB) |")
+        print("|---:|---:|---:|---:|---:|---|")
+        for n in (1, 4, 16, 32, 64, 128, 256):
+            shards: list[list] = [[] for _ in range(n)]
+            for c in scaled:
+                shards[shard_of(c[0], n)].append(c)
+            pk = max(peak(s)[0] for s in shards if s)
+            size = (max(sum(c[1] for c in s) for s in shards) * SIGN_INS_PER_USER * bytes_per_audit_row
+                    * RETENTION_DAYS * 5 / 7)
+            fits = pk <= HEADROOM * local_cap and size <= D1_MAX_BYTES
+            print(f"| {n} | {pk:,.1f} | {pk / local_cap:.2f} | {pk / doc_cap:.2f} | {size / 1e9:,.1f} | "
+                  f"{'yes' if fits else 'no'} |")
 
 if __name__ == "__main__":
     main()
