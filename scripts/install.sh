@@ -15,6 +15,7 @@
 #   advisory db      ../shared/advisory-db (RustSec snapshot) copied, as a git repository, to
 #                    $CARGO_HOME/saml-jit-advisory-dbs/ where deny.toml's db-path points
 #   npm              wrangler, binaryen (wasm-opt) and esbuild pinned in package-lock.json
+#   PyPI             xmlsec 1.3.17 + lxml (bench/xmlsec_inproc.py), when `import xmlsec` fails
 #
 # Needs (not installable here): rustup + cargo, Node.js >= 20.3 with npm (Debian's nodejs is 18).
 set -euo pipefail
@@ -149,6 +150,13 @@ fi
 for bin in wrangler wasm-opt esbuild; do
   [ -x "node_modules/.bin/$bin" ] || die "node_modules/.bin/$bin missing after npm ci: remove node_modules and re-run"
 done
+
+# --- PyPI xmlsec: libxmlsec1 in-process, bench/run.sh's comparison (bench/xmlsec_inproc.py) ------
+XMLSEC_PY_VERSION="1.3.17"
+if ! python3 -c 'import xmlsec, lxml.etree' >/dev/null 2>&1; then
+  step "pip install xmlsec==$XMLSEC_PY_VERSION (with lxml; the in-process libxmlsec1 benchmark; under a minute)"
+  run pip-xmlsec python3 -m pip install --disable-pip-version-check "xmlsec==$XMLSEC_PY_VERSION" lxml
+fi
 
 # --- cargo-deny: advisories, duplicate versions and licenses (scripts/test.sh) ---------------------
 installed_deny="$(cargo-deny --version 2>/dev/null | awk '{print $2}' | head -n 1 || true)"

@@ -16,6 +16,7 @@ pub mod redirect;
 pub mod refusal;
 pub mod refusal_text;
 pub mod request_id;
+pub mod retention;
 pub mod session;
 pub mod settings;
 pub mod sign_in;
