@@ -99,6 +99,9 @@ pub enum AuditEvent {
     /// An existing account changed (names, email, binding, memberships): the detail names the
     /// fields, never their values.
     Updated,
+    /// The company's settings changed through the security API or page: the detail names the
+    /// settings, never their values; the actor says who.
+    SettingsChanged,
 }
 
 impl AuditEvent {
@@ -108,6 +111,7 @@ impl AuditEvent {
             AuditEvent::SignedIn => "signed_in",
             AuditEvent::Refused => "refused",
             AuditEvent::Updated => "updated",
+            AuditEvent::SettingsChanged => "settings_changed",
         }
     }
 }
