@@ -15,13 +15,63 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 IMPL_LABEL = {
     "native": "native Rust (release, LTO)",
-    "wasm-worker": "wasm on V8 (worker build: opt-level z, wasm-opt -Oz)",
-    "wasm-o3": "wasm on V8 (opt-level 3, no wasm-opt)",
+    "wasm-worker": "wasm on V8 (worker build: verifier crates at opt-level 3, the rest z; wasm-opt -Oz)",
+    "wasm-all-z": "wasm on V8 (everything at opt-level z; wasm-opt -Oz)",
+    "wasm-all-3": "wasm on V8 (everything at opt-level 3; wasm-opt -Oz)",
     "xml-crypto": "xml-crypto on Node, in-process",
     "xmlsec1-wall": "xmlsec1, one process per signature (wall)",
     "xmlsec1-repeat": "xmlsec1 `--repeat`, start-up excluded (mean per batch)",
+    "xmlsec-inproc": "libxmlsec1 in-process (PyPI xmlsec + lxml)",
 }
-ORDER = ["native", "wasm-worker", "wasm-o3", "xml-crypto", "xmlsec1-wall", "xmlsec1-repeat"]
+ORDER = ["native", "wasm-worker", "wasm-all-z", "wasm-all-3", "xml-crypto", "xmlsec1-wall", "xmlsec1-repeat",
+         "xmlsec-inproc"]
+CHOICE_IMPL = {"shipped": "wasm-worker", "all-z": "wasm-all-z", "all-3": "wasm-all-3"}
+CHOICE_LABEL = {"shipped": "mixed (shipped): saml-verify, quick-xml, memchr, sha2, base64 at 3, the rest z",
+                "all-z": "all opt-level z (before issue #16)", "all-3": "all opt-level 3"}
+TYPICAL = "typical-both-sha256"
+
+
+def issue16(micro: dict, raw: str) -> list[str]:
+    """Issue #16: the build choices side by side, the targets, and where the native time goes."""
+    out = []
+    choices = read_jsonl(os.path.join(raw, "bundle-choices.jsonl"))
+    if choices or any((CHOICE_IMPL[c], TYPICAL) in micro for c in CHOICE_IMPL):
+        out += ["", f"Build choices ({TYPICAL}, wasm on V8, the same run):", "",
+                "| worker build | bundle (scripts/bundle-size.sh) | wasm median | wasm p99 |", "|---|---|--:|--:|"]
+        lines = {c["choice"]: c["line"] for c in choices}
+        for c in ("all-z", "shipped", "all-3"):
+            r = micro.get((CHOICE_IMPL[c], TYPICAL), {})
+            out.append(f"| {CHOICE_LABEL[c]} | {lines.get(c, 'not built')} | {fmt_us(r.get('median_us'))} | "
+                       f"{fmt_us(r.get('p99_us'))} |")
+    native = micro.get(("native", TYPICAL), {}).get("median_us")
+    wasm = micro.get(("wasm-worker", TYPICAL), {}).get("median_us")
+    inproc = micro.get(("xmlsec-inproc", TYPICAL), {}).get("median_us")
+    out += ["", f"Targets ({TYPICAL}, medians):", ""]
+    if wasm is not None:
+        out.append(f"- worker wasm on V8 ≤ 400 µs: {fmt_us(wasm)} ({'met' if wasm <= 400 else 'NOT met'})")
+    if native is not None:
+        out.append(f"- native ≤ 120 µs: {fmt_us(native)} ({'met' if native <= 120 else 'NOT met'})")
+    if native is not None and inproc:
+        r = native / inproc
+        out.append(f"- native ≤ 0.2× libxmlsec1 in-process: {fmt_us(native)} / {fmt_us(inproc)} = {r:.2f}× "
+                   f"({'met' if r <= 0.2 else 'NOT met'})")
+    for p in read_jsonl(os.path.join(raw, "phases.jsonl")):
+        sh = p["share_pct"]
+        out += ["", f"Native phases ({p['input']}, medians of {p['n']} calls each, bench/native/src/bin/phases.rs): "
+                f"whole verify {fmt_us(p['total_us'])}; parse {fmt_us(p['parse_us'])} ({sh['parse']} %), "
+                f"exclusive c14n of the 4 signed parts {fmt_us(p['c14n_us'])} ({sh['c14n']} %), "
+                f"SHA-256 of their {sum(p['canonical_bytes']):,} canonical bytes {fmt_us(p['sha256_us'])} ({sh['sha256']} %), "
+                f"2 RSA-2048 verifications {fmt_us(p['rsa_us'])} ({sh['rsa']} %), the rest {fmt_us(p['rest_us'])} "
+                f"({sh['rest']} %); {p['allocations_per_verify']} heap allocations "
+                f"({p['allocated_bytes_per_verify'] / 1024:.0f} KiB) per verify."]
+    for f in read_jsonl(os.path.join(raw, "openssl-floor.jsonl")):
+        line = (f"Floor ({f['openssl']}, `openssl speed`): RSA-2048 verify {fmt_us(f['rsa2048_verify_us'])}, SHA-256 "
+                f"{f['sha256_mb_per_s']:.0f} MB/s; 2 verifications + SHA-256 of {f['canonical_bytes']:,} bytes = "
+                f"{fmt_us(f['floor_us'])}")
+        if native:
+            line += f"; native saml-verify is {native / f['floor_us']:.1f}× that"
+        out += ["", line + "."]
+    return out
 
 
 def read_jsonl(path: str) -> list[dict]:
@@ -75,7 +125,7 @@ def main() -> None:
         manifest = json.load(f)
 
     micro: dict[tuple[str, str], dict] = {}
-    for name in ("native", "wasm", "xmlcrypto", "xmlsec"):
+    for name in ("native", "wasm", "xmlcrypto", "xmlsec", "xmlsec-inproc"):
         for r in read_jsonl(os.path.join(raw, f"{name}.jsonl")):
             micro[(r["impl"], r["input"])] = r
     e2e = read_jsonl(os.path.join(raw, "e2e.jsonl"))
@@ -159,7 +209,7 @@ def main() -> None:
         "recipient, time window); xml-crypto and xmlsec1 rows are signature checks only. "
         "See bench/README.md for exactly what each row measures.",
     ]
-    out = "\n".join(top + facts + ["", table] + notes) + "\n"
+    out = "\n".join(top + facts + ["", table] + notes + issue16(micro, raw)) + "\n"
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w", encoding="utf-8") as f:
         f.write(out)

@@ -11,7 +11,8 @@
 #   E2E_LEVELS=1,8,32 E2E_SIGNINS=300 E2E_FIRST=300 E2E_USERS=64 E2E_SIGN=both E2E_SIGNERS=4
 #   COLD_RUNS=20                                          fresh isolates per cold-start place
 #   DECRYPT_RUNS=400                                      examples/decrypt_timing.rs rounds
-#   SKIP_E2E=1 SKIP_BUNDLE=1 SKIP_WASM_O3=1              leave a part out
+#   SKIP_E2E=1 SKIP_BUNDLE=1 SKIP_CHOICES=1              leave a part out (SKIP_CHOICES: the all-z and
+#                                                         all-3 builds, wasm and bundle, of issue #16)
 #   WORKER_URL=... SUPPORT_TOKEN=...                      e2e against a running worker instead
 set -uo pipefail
 
@@ -97,9 +98,12 @@ build_wasm() { # PROFILE PKGDIR [wasm-opt]
   fi
 }
 step build-wasm-worker - build_wasm worker "$TARGET/wasm-pkg/worker" opt
-if [ "${SKIP_WASM_O3:-0}" != 1 ]; then
-  step build-wasm-o3 - build_wasm release "$TARGET/wasm-pkg/release"
-fi
+# Issue #16's other build choices, wasm-opt'ed like the worker: all opt-level z, all opt-level 3.
+CHOICES=(all-z all-3)
+if [ "${SKIP_CHOICES:-0}" = 1 ]; then CHOICES=(); fi
+for choice in "${CHOICES[@]}"; do
+  step "build-wasm-$choice" - build_wasm "worker-$choice" "$TARGET/wasm-pkg/$choice" opt
+done
 
 npm_install() {
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
@@ -109,22 +113,40 @@ if [ ! -d node_modules/xml-crypto ] || [ package-lock.json -nt node_modules/.pac
 fi
 
 # The worker bundle (wrangler deploy --dry-run builds the worker in the repo's target/): before
-# the timings, so that its build does not run beside them.
+# the timings, so that its build does not run beside them. Each build choice of issue #16 is
+# built for real (the other two through WORKER_BUILD_ARGS: cargo --config overrides win over
+# wrangler.toml's CARGO_PROFILE_RELEASE_OPT_LEVEL=z); the shipped one last, so that build/ (which
+# the cold-start step runs) is what ships.
+HOT_PKGS=(saml-verify quick-xml memchr sha2 base64)
+choice_args() { # CHOICE -> WORKER_BUILD_ARGS
+  case "$1" in
+    all-z) local a="--"; for p in "${HOT_PKGS[@]}"; do a="$a --config profile.release.package.$p.opt-level=\"z\""; done; echo "$a" ;;
+    all-3) echo "-- --config profile.release.opt-level=3" ;;
+    *) echo "" ;;
+  esac
+}
 bundle_line=""
+: >"$RAW/bundle-choices.jsonl"
 if [ "${SKIP_BUNDLE:-0}" != 1 ]; then
-  say "bundle-size"
-  t0=$(date +%s)
-  ( cd "$REPO" && bash scripts/bundle-size.sh ) >"$RAW/bundle.txt" 2>"$RAW/bundle-size.log"
-  rc=$?
-  bundle_line="$(grep -o 'worker bundle: .*' "$RAW/bundle.txt" | tail -n 1 | sed 's/^worker bundle: //')"
-  if [ -z "$bundle_line" ]; then
-    printf 'bundle-size\texit %s: %s (log: bench/results/raw/bundle-size.log)\n' "$rc" \
-      "$(grep -v '^\s*$' "$RAW/bundle-size.log" | tail -n 1 | cut -c1-160)" >>"$RAW/failures.tsv"
-    say "  bundle-size FAILED (exit $rc); see $RAW/bundle-size.log"
-  elif [ $rc -ne 0 ]; then
-    bundle_line="$bundle_line; $(grep -v '^\s*$' "$RAW/bundle-size.log" | tail -n 1 | cut -c1-120)"
-  fi
-  say "  bundle-size: $(($(date +%s) - t0)) s"
+  for choice in "${CHOICES[@]}" shipped; do
+    say "bundle-size ($choice)"
+    t0=$(date +%s)
+    ( cd "$REPO" && WORKER_BUILD_ARGS="$(choice_args "$choice")" bash scripts/bundle-size.sh ) \
+      >"$RAW/bundle-$choice.txt" 2>"$RAW/bundle-size-$choice.log"
+    rc=$?
+    line="$(grep -o 'worker bundle: .*' "$RAW/bundle-$choice.txt" | tail -n 1 | sed 's/^worker bundle: //')"
+    if [ -z "$line" ]; then
+      printf 'bundle-size-%s\texit %s: %s (log: bench/results/raw/bundle-size-%s.log)\n' "$choice" "$rc" \
+        "$(grep -v '^\s*$' "$RAW/bundle-size-$choice.log" | tail -n 1 | cut -c1-160)" "$choice" >>"$RAW/failures.tsv"
+      say "  bundle-size ($choice) FAILED (exit $rc); see $RAW/bundle-size-$choice.log"
+    else
+      if [ $rc -ne 0 ]; then line="$line; $(grep -v '^\s*$' "$RAW/bundle-size-$choice.log" | tail -n 1 | cut -c1-120)"; fi
+      python3 -c 'import json,sys; print(json.dumps({"choice": sys.argv[1], "line": sys.argv[2]}))' "$choice" "$line" \
+        >>"$RAW/bundle-choices.jsonl"
+      if [ "$choice" = shipped ]; then bundle_line="$line"; fi
+    fi
+    say "  bundle-size ($choice): $(($(date +%s) - t0)) s"
+  done
 fi
 
 # Cold start of the built worker (issue #17): 20 fresh isolates under Node's V8 and on wrangler dev.
@@ -139,13 +161,18 @@ step native "$RAW/native.jsonl" "$TARGET/release/bench-native" "$BENCH/inputs" "
 : >"$RAW/wasm.jsonl"
 step wasm-worker "$RAW/wasm-worker.jsonl" node js/wasm_bench.js --pkg "$TARGET/wasm-pkg/worker" --label wasm-worker "${common[@]}"
 cat "$RAW/wasm-worker.jsonl" >>"$RAW/wasm.jsonl"
-if [ "${SKIP_WASM_O3:-0}" != 1 ]; then
-  step wasm-o3 "$RAW/wasm-o3.jsonl" node js/wasm_bench.js --pkg "$TARGET/wasm-pkg/release" --label wasm-o3 \
-    --only typical-both-sha256 "${common[@]}"
-  cat "$RAW/wasm-o3.jsonl" >>"$RAW/wasm.jsonl"
-fi
+for choice in "${CHOICES[@]}"; do
+  step "wasm-$choice" "$RAW/wasm-$choice.jsonl" node js/wasm_bench.js --pkg "$TARGET/wasm-pkg/$choice" \
+    --label "wasm-$choice" --only typical-both-sha256 "${common[@]}"
+  cat "$RAW/wasm-$choice.jsonl" >>"$RAW/wasm.jsonl"
+done
 step xml-crypto "$RAW/xmlcrypto.jsonl" node js/xmlcrypto_bench.js "${common[@]}"
 step xmlsec1 "$RAW/xmlsec.jsonl" python3 xmlsec_bench.py --runs "$XMLSEC_RUNS" --batches "$XMLSEC_BATCHES" --repeat "$XMLSEC_REPEAT"
+# libxmlsec1 in-process through PyPI's xmlsec binding (issue #16's 0.2x target).
+step xmlsec-inproc "$RAW/xmlsec-inproc.jsonl" python3 xmlsec_inproc.py "${common[@]}"
+# Where the native time goes (issue #16): phases and allocations, and OpenSSL's floor.
+step phases "$RAW/phases.jsonl" "$TARGET/release/phases" "$BENCH/inputs" --n 3000
+step openssl-floor "$RAW/openssl-floor.jsonl" python3 openssl_floor.py
 
 # ---- issue #11: pre-authentication cost and decryption timing by failure kind ------------------
 PRE="$TARGET/pre-auth-inputs"

@@ -17,6 +17,7 @@
 #   npm              wrangler, binaryen (wasm-opt) and esbuild pinned in package-lock.json
 #   python venv      .venv with scim2-tester[httpx2] 0.5.2 from PyPI (the SCIM compliance checker
 #                    scripts/test.sh runs against wrangler dev)
+#   PyPI             xmlsec 1.3.17 + lxml (bench/xmlsec_inproc.py), when `import xmlsec` fails
 #
 # Needs (not installable here): rustup + cargo, Node.js >= 20.3 with npm (Debian's nodejs is 18).
 set -euo pipefail
@@ -158,6 +159,13 @@ if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.versio
   step "python3 -m venv .venv; pip install scim2-tester[httpx2]==$SCIM2_TESTER_VERSION (under a minute)"
   run venv python3 -m venv .venv
   run scim2-tester .venv/bin/pip install --quiet --disable-pip-version-check "scim2-tester[httpx2]==$SCIM2_TESTER_VERSION"
+fi
+
+# --- PyPI xmlsec: libxmlsec1 in-process, bench/run.sh's comparison (bench/xmlsec_inproc.py) ------
+XMLSEC_PY_VERSION="1.3.17"
+if ! python3 -c 'import xmlsec, lxml.etree' >/dev/null 2>&1; then
+  step "pip install xmlsec==$XMLSEC_PY_VERSION (with lxml; the in-process libxmlsec1 benchmark; under a minute)"
+  run pip-xmlsec python3 -m pip install --disable-pip-version-check "xmlsec==$XMLSEC_PY_VERSION" lxml
 fi
 
 # --- cargo-deny: advisories, duplicate versions and licenses (scripts/test.sh) ---------------------

@@ -174,6 +174,39 @@ pub async fn create_user(mut req: Request, ctx: RouteContext) -> worker::Result<
 }
 
 /// A failed refresh of the `provisionable_domains` mirror (the provisioning rule reads D1).
+/// Change the security settings as `c.role`, with its `settings_changed` audit row (`via`: the
+/// route, in the row's actor); a lost audit row is logged.
+pub(crate) async fn change_audited(
+    c: &Ctx,
+    change: &jit::admin::SecurityChange,
+    via: &str,
+) -> Result<jit::settings::CompanySettings, jit::usecases::AdminError> {
+    let actor = match &c.role {
+        Role::Support => format!("support ({via})"),
+        Role::Admin { .. } => format!("admin ({via})"),
+    };
+    let reference = crate::platform::new_reference();
+    let base = jit::ports::AuditEntry {
+        company: c.company.clone(),
+        at: now(),
+        event: jit::ports::AuditEvent::SettingsChanged,
+        email: None,
+        assertion_id: None,
+        reason: None,
+        reference: reference.clone(),
+        actor: Some(actor),
+        detail: None,
+    };
+    let (next, lost) =
+        company::change_security_audited(&c.kv, &c.dir, (&c.company, &c.role, change), base)
+            .await?;
+    if let Some(e) = lost {
+        let line = log_line("audit_failed", &reference, &c.company, &format!("{e:?}"));
+        console_error!("{line}");
+    }
+    Ok(next)
+}
+
 pub(crate) fn log_mirror_error(company: &str, e: &StoreError) {
     let line = log_line("domains_mirror_failed", "", company, &format!("{e:?}"));
     console_error!("{line}");

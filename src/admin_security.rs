@@ -82,7 +82,7 @@ pub async fn patch_security(mut req: Request, ctx: RouteContext) -> worker::Resu
     if let Err(e) = resolve_metadata(&mut change, &public_origin(&ctx.env)).await {
         return field_error(&e);
     }
-    match company::change_security(&c.kv, &c.company, &c.role, &change).await {
+    match crate::admin::change_audited(&c, &change, "API").await {
         Ok(next) => reply(200, &with_endpoints(&ctx.env, &c.company, &next)),
         Err(e) => admin_error(&e),
     }

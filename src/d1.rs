@@ -9,6 +9,7 @@ use jit::ports::{
     TokenOwner, User,
 };
 use jit::scim_api::Sql;
+use jit::retention::{Purge, Table};
 use jit::settings::Named;
 use jit::sql::{self, rows, Stmt, Value, USER_SELECT};
 use jit::tokens::TokenKind;
@@ -77,20 +78,22 @@ impl D1Directory {
         let results = d1_js::batch(&self.db, &prepared).await?;
         Ok(results.first().map(changes).transpose()? == Some(1))
     }
+}
 
-    /// Delete replay-cache entries that have expired; returns how many.
-    pub async fn purge_used_assertions(&self, now: Timestamp) -> Result<usize, StoreError> {
-        let assertions = self.stmt(
-            "DELETE FROM used_assertions WHERE expires_at <= ?1",
-            &[(now.0 as f64).into()],
-        )?;
-        let r = d1_js::run(&assertions).await?;
-        let requests = self.stmt(
-            "DELETE FROM authn_requests WHERE expires_at <= ?1",
-            &[(now.0 as f64).into()],
-        )?;
-        d1_js::run(&requests).await?;
-        changes(&r)
+/// The cron's bounded deletes ([`Table::delete_sql`]); the audit cutoff is `at`'s RFC 3339 text.
+impl Purge for D1Directory {
+    async fn purge_batch(
+        &self,
+        t: Table,
+        cutoff: Timestamp,
+        limit: u32,
+    ) -> Result<u32, StoreError> {
+        let arg: JsValue = match t {
+            Table::AuditLog => cutoff.to_string().into(),
+            _ => (cutoff.0 as f64).into(),
+        };
+        let stmt = self.stmt(&t.delete_sql(limit), &[arg])?;
+        Ok(changes(&d1_js::run(&stmt).await?)? as u32)
     }
 }
 

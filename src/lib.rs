@@ -51,24 +51,24 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     }
 }
 
-/// Cron Trigger: drop replay-cache entries whose assertions have expired anyway.
+/// Cron Trigger: drop expired replay-cache entries and AuthnRequest IDs, and audit rows past
+/// `AUDIT_RETENTION_DAYS`, in bounded batches ([`jit::retention`]); one log line per table.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let result = match env.d1("DB") {
-        Ok(db) => D1Directory::new(db)
-            .purge_used_assertions(now())
-            .await
-            .map_err(|e| format!("{e:?}")),
-        Err(e) => Err(e.to_string()),
+    // Unset: the default. Set to anything but a string (`= 3650` unquoted): refused loudly, not
+    // silently taken for unset.
+    let days = worker::js_sys::Reflect::get(&env, &jit::retention::RETENTION_VAR.into())
+        .ok()
+        .filter(|v| !v.is_undefined())
+        .map(|v| v.as_string().unwrap_or_else(|| format!("{v:?}")));
+    let lines = match env.d1("DB") {
+        Ok(db) => jit::retention::run(&D1Directory::new(db), now(), days.as_deref()).await,
+        Err(e) => vec![jit::retention::LogLine::failed(&e.to_string())],
     };
-    match result {
-        Ok(n) => console_log!("{{\"event\":\"purge_used_assertions\",\"deleted\":{n}}}"),
-        Err(e) => console_error!(
-            "{}",
-            respond::to_json(&web::json_out::JobFailed {
-                event: "purge_used_assertions",
-                error: &e
-            })
-        ),
+    for l in lines {
+        match l.error {
+            true => console_error!("{}", l.json),
+            false => console_log!("{}", l.json),
+        }
     }
 }

@@ -172,7 +172,7 @@ pub async fn security_save(mut req: Request, ctx: RouteContext) -> worker::Resul
             ..Default::default()
         },
     };
-    match usecase::change_security(&c.kv, &company, &c.role, &change).await {
+    match crate::admin::change_audited(&c, &change, "page").await {
         Ok(_) => see_other(&format!(
             "/admin/{company}/security?saved=1&lang={}",
             lang.tag()

@@ -74,7 +74,12 @@ pub async fn acs_test(
             request.company,
             lang.tag()
         )),
-        Err(r) => refuse(r.code, lang),
+        Err(r) => {
+            let line =
+                crate::respond::log_line(r.code.as_str(), test_id, request.company, &r.detail);
+            worker::console_log!("{line}");
+            refuse(r.code, lang)
+        }
     }
 }
 

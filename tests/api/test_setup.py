@@ -139,6 +139,11 @@ class SetupTest(Base):
         self.assertEqual(r.status, 303, r)
         s = self.settings(c)
         self.assertEqual((s["saml"]["idp_entity_id"], len(s["saml"]["idp_certificates"])), ("https://new.example/idp", 2))
+        audit = W.support("GET", f"/admin/companies/{c}/audit").json()["entries"]
+        changes = [(e["actor"], e["detail"]) for e in audit if e["event"] == "settings_changed"]
+        self.assertEqual(changes[0], ("admin (page)", "saml.idp_certificates,saml.idp_entity_id"))
+        self.assertEqual(changes[1], ("support (API)", "saml.idp_certificates,saml.idp_entity_id"))
+        self.assertNotIn("new.example", str(changes), "names, never values")
         bad = {"csrf": self.csrf(c, cookie), "section": "idp", "idp_certificates": "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"}
         r = self.post_page(f"/admin/{c}/security", cookie, bad)
         self.assertEqual(r.status, 400, r)

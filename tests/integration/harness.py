@@ -16,6 +16,8 @@ Environment:
                      write KV/D1 directly, w.d1(...) / w.kv_put(...), are skipped without it)
     WORKER_LOG       with WORKER_URL: the file that worker's output goes to (for the log tests)
     WORKER_DIRECT_URL  with WORKER_URL: the user worker's own socket, for w.direct() (see there)
+    WORKER_CONFIG    another wrangler config for the started worker (e.g. bench/capacity/wrangler.toml,
+                     which wraps the built worker to count D1 statements); default: the repo's
 
 The started worker runs with --test-scheduled: w.scheduled() triggers the Cron handler through
 GET /__scheduled. w.d1(sql) and w.kv_put(key, value) run `wrangler d1 execute` / `wrangler kv key
@@ -49,6 +51,12 @@ SESSION_SECRET = "test-session-secret"
 
 class HarnessError(RuntimeError):
     pass
+
+
+def _config_args() -> list[str]:
+    """`--config PATH` when WORKER_CONFIG names another wrangler config (same bindings)."""
+    cfg = os.environ.get("WORKER_CONFIG")
+    return ["--config", os.path.abspath(cfg)] if cfg else []
 
 
 def _free_port() -> int:
@@ -123,7 +131,8 @@ class Worker:
                 log.flush()
                 try:
                     mig = subprocess.run(
-                        ["npx", "--no", "--", "wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist],
+                        ["npx", "--no", "--", "wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist,
+                         *_config_args()],
                         cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                         timeout=600, start_new_session=True,
                     )
@@ -142,7 +151,7 @@ class Worker:
                      "--var", f"SUPPORT_TOKEN:{SUPPORT_TOKEN}",
                      "--var", f"SESSION_SECRET:{SESSION_SECRET}",
                      "--var", f"SP_KEYS:{sp_keys_secret()}",
-                     "--show-interactive-dev-session=false"],
+                     "--show-interactive-dev-session=false", *_config_args()],
                     cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True,  # its own process group: stop() kills wrangler and workerd together
                 )
@@ -313,7 +322,8 @@ class Worker:
         env = dict(os.environ, WRANGLER_SEND_METRICS="false", WRANGLER_SEND_ERROR_REPORTS="false",
                    CLOUDFLARE_CF_FETCH_ENABLED="false", WRANGLER_HIDE_BANNER="true", CI="1",
                    NO_COLOR="1", FORCE_COLOR="0")
-        p = subprocess.run(["npx", "--no", "--", "wrangler", *args, "--local", "--persist-to", self.persist_dir],
+        p = subprocess.run(["npx", "--no", "--", "wrangler", *args, "--local", "--persist-to", self.persist_dir,
+                            *_config_args()],
                            cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
                            start_new_session=True)
         if p.returncode != 0:

@@ -340,6 +340,52 @@ class CronPurgeTest(RBase):
             self.assertIsNotNone(deleted, "no purge_used_assertions log line")
             self.assertGreaterEqual(deleted, len(expired))
 
+    def test_audit_retention_purges_old_rows_in_batches_and_keeps_the_rest(self):
+        """Audit rows older than AUDIT_RETENTION_DAYS (400 in wrangler.toml) go, 1,000 per
+        statement, in one cron run; younger rows stay. The old rows are given the lowest ids, as
+        rows written 400 days ago have: the purge looks for old rows among the oldest ids only."""
+        self.needs_state()
+        if not W.test_scheduled:
+            self.skipTest("worker not started by the harness with --test-scheduled")
+        import datetime as dt
+        c = self.new_company()
+        now = dt.datetime.now(dt.timezone.utc)
+        iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"  # noqa: E731
+        old, young = iso(now - dt.timedelta(days=401)), iso(now - dt.timedelta(days=399))
+        lowest = W.d1("SELECT coalesce(min(id), 1) AS m FROM audit_log")[0]["m"]
+        # Ids below everything there: 3 young rows first (a clock that ran ahead), then 2,500 old.
+        first = min(lowest, 1) - 2_600
+        W.d1(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2502) "
+            "INSERT INTO audit_log (id, company, at, event, reference) "
+            f"SELECT {first} + i, '{c}', CASE WHEN i < 3 THEN '{young}' ELSE '{old}' END, 'signed_in', 'retention' FROM n")
+        self.assertRedirect(W.post_acs(c, self.saml(c, JON)))  # a row written now
+        self.assertEqual(W.d1(f"SELECT count(*) AS n FROM audit_log WHERE company = '{c}'")[0]["n"], 2_504)
+
+        log_from = os.path.getsize(W.log_path) if W.log_path and os.path.exists(W.log_path) else None
+        r = W.scheduled()
+        if r.status == 404:
+            self.skipTest("/__scheduled not served (wrangler dev without --test-scheduled)")
+        self.assertEqual(r.status, 200, repr(r))
+        left = W.d1(f"SELECT at, count(*) AS n FROM audit_log WHERE company = '{c}' GROUP BY at ORDER BY at")
+        self.assertEqual([row["at"] for row in left if row["at"] < iso(now - dt.timedelta(days=400))], [],
+                         "audit rows older than 400 days left")
+        self.assertEqual(sum(row["n"] for row in left), 4, left)  # 3 young + the sign-in's
+        self.assertEqual(len(self.audit(c, "signed_in")), 4)
+
+        if log_from is not None:
+            line = None
+            for _ in range(50):
+                with open(W.log_path, "rb") as f:
+                    f.seek(log_from)
+                    line = re.search(rb'\{"event":"purge_audit_log"[^}]*\}', f.read())
+                if line:
+                    break
+                time.sleep(0.1)
+            self.assertIsNotNone(line, "no purge_audit_log log line")
+            got = json.loads(line.group(0))
+            self.assertEqual((got["deleted"], got["complete"], got["retention_days"]), (2_500, True, 400), got)
+
 
 # =================================================================================================
 # Faults

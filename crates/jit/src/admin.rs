@@ -155,6 +155,34 @@ pub fn apply(
     })
 }
 
+/// The settings that differ between two documents, as paths (`saml.idp_entity_id`,
+/// `group_mappings`…), never their values: for the `settings_changed` audit row.
+pub fn changed_paths(before: &CompanySettings, after: &CompanySettings) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return vec!["settings".into()];
+    };
+    let mut out = Vec::new();
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for k in keys {
+        match (a.get(k), b.get(k)) {
+            (Some(serde_json::Value::Object(x)), Some(serde_json::Value::Object(y))) => {
+                let inner: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                out.extend(
+                    inner
+                        .into_iter()
+                        .filter(|i| x.get(*i) != y.get(*i))
+                        .map(|i| format!("{k}.{i}")),
+                );
+            }
+            (x, y) if x != y => out.push(k.clone()),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Report settings-document paths with the names the change uses.
 fn rename_field(field: &str) -> String {
     match field {

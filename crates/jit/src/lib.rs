@@ -17,6 +17,7 @@ pub mod refusal;
 pub mod refusal_text;
 pub mod request_id;
 pub mod scim_api;
+pub mod retention;
 pub mod session;
 pub mod settings;
 pub mod sign_in;

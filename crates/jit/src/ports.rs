@@ -110,6 +110,9 @@ pub enum AuditEvent {
     Deleted,
     /// The user's sessions were revoked through the support/admin API.
     SessionsRevoked,
+    /// The company's settings changed through the security API or page: the detail names the
+    /// settings, never their values; the actor says who.
+    SettingsChanged,
 }
 
 impl AuditEvent {
@@ -124,6 +127,7 @@ impl AuditEvent {
             AuditEvent::Reactivated => "reactivated",
             AuditEvent::Deleted => "deleted",
             AuditEvent::SessionsRevoked => "sessions_revoked",
+            AuditEvent::SettingsChanged => "settings_changed",
         }
     }
 }

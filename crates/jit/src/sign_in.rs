@@ -137,7 +137,8 @@ fn account_refusal(r: AccountRefusal) -> Refusal {
         ),
         AccountRefusal::NameIdConflict => Refusal::new(
             Code::NameIdConflict,
-            "the account with this email is bound to another persistent NameID of this IdP",
+            "the account with this email is bound to a persistent NameID of this IdP, and the \
+             sign-in carries another one or none",
         ),
     }
 }

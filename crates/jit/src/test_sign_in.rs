@@ -19,6 +19,16 @@ use crate::{Code, Refusal};
 
 /// How long a test's report stays readable after the test (the purge removes it then).
 pub const REPORT_SECONDS: i64 = 3600;
+/// Longest text a report keeps of anything the response said (a detail, a NameID, a group).
+pub const MAX_REPORT_TEXT: usize = 300;
+
+/// At most [`MAX_REPORT_TEXT`] characters, marked when cut.
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(MAX_REPORT_TEXT) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
 
 /// What the test found, rule by rule (stored as JSON, rendered by `web::test_report`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,7 +140,7 @@ async fn examine<D: AdminDirectory>(
         Err(refusal) => {
             r.failure = Some(Failed {
                 code: refusal.code.as_str().to_owned(),
-                detail: refusal.detail,
+                detail: cut(&refusal.detail),
             });
             r.outcome = refusal.code.as_str().to_owned();
             return Ok(r);
@@ -160,7 +170,7 @@ async fn examine<D: AdminDirectory>(
         }
         Err(refusal) => {
             r.outcome = refusal.code.as_str().to_owned();
-            r.outcome_detail = Some(refusal.detail);
+            r.outcome_detail = Some(cut(&refusal.detail));
         }
     }
     Ok(r)
@@ -170,13 +180,13 @@ async fn examine<D: AdminDirectory>(
 fn describe(r: &mut Report, v: &VerifiedAssertion, company: &CompanySettings) {
     r.email = v.email.clone();
     r.email_source = v.email_source.as_ref().map(source_name);
-    r.name_id = v.name_id.clone();
+    r.name_id = cut(&v.name_id);
     r.name_id_format = v.name_id_format.clone();
     if let Ok(p) = profile::read(v, &company.attribute_names()) {
         r.first_name = p.first_name;
         r.last_name = p.last_name;
         match p.groups {
-            Groups::Listed(g) => r.groups = g,
+            Groups::Listed(g) => r.groups = g.iter().take(50).map(|x| cut(x)).collect(),
             Groups::Overage => r.groups_overage = true,
         }
     }
@@ -216,4 +226,16 @@ pub async fn report<D: AdminDirectory>(
     serde_json::from_str(&json)
         .map(Some)
         .map_err(|e| StoreError::Corrupt(format!("test report: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn report_text_is_cut_on_a_character_boundary() {
+        let long = "é".repeat(400);
+        let c = super::cut(&long);
+        assert_eq!(c.chars().count(), super::MAX_REPORT_TEXT + 1);
+        assert!(c.ends_with('…'));
+        assert_eq!(super::cut("short"), "short");
+    }
 }

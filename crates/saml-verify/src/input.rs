@@ -74,7 +74,12 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
 
 /// Decode base64 text from inside an XML element (XML-DSig `base64Binary`): white space ignored.
 pub(crate) fn base64_text(text: &str) -> Option<Vec<u8>> {
-    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    // A run at a time between white space (IdPs wrap base64 every 64 or 76 characters), not a
+    // byte at a time.
+    let mut compact = Vec::with_capacity(text.len());
+    for run in text.as_bytes().split(u8::is_ascii_whitespace) {
+        compact.extend_from_slice(run);
+    }
     base64::engine::general_purpose::STANDARD
         .decode(compact)
         .ok()

@@ -60,6 +60,10 @@ fn pair(code: Code) -> Option<(&'static str, &'static str)> {
             "No group mapping matches the user's groups, and a match is required.",
             "Aucune association de groupe ne correspond aux groupes de l'utilisateur, et une correspondance est exigée.",
         ),
+        Code::NameIdConflict => (
+            "The account with this email is bound to a persistent NameID of this IdP, and this sign-in carried another one or none: the IdP must send the user's persistent NameID (the account is never handed to someone else).",
+            "Le compte de cet e-mail est lié à un NameID persistant de ce fournisseur, et cette connexion en portait un autre ou aucun : le fournisseur doit envoyer le NameID persistant de l'utilisateur (le compte n'est jamais remis à quelqu'un d'autre).",
+        ),
         Code::UserDeactivated => (
             "The account is deactivated.",
             "Le compte est désactivé.",

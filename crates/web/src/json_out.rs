@@ -50,13 +50,6 @@ pub struct SignInLine<'a> {
     pub assertion_id: &'a str,
 }
 
-/// The log line of a failed scheduled job.
-#[derive(Serialize)]
-pub struct JobFailed<'a> {
-    pub event: &'a str,
-    pub error: &'a str,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,8 +108,8 @@ fn texts(key: S) -> (&'static str, &'static str) {
         S::SupportOnly => ("(changed by Support only)", "(modifiable par le Support uniquement)"),
         S::TestHeading => ("Test sign-in", "Tester la connexion"),
         S::TestIntro => (
-            "Sign in at your identity provider as any user: the answer is checked exactly like a real sign-in, and this page explains, rule by rule, what would happen. Nobody is signed in and no account is created. The test expires after 10 minutes.",
-            "Connectez-vous chez votre fournisseur d'identité avec n'importe quel utilisateur : la réponse est vérifiée exactement comme une vraie connexion, et cette page explique, règle par règle, ce qui se passerait. Personne n'est connecté et aucun compte n'est créé. Le test expire au bout de 10 minutes.",
+            "Start the test here, then sign in at your identity provider as any user: the answer is checked exactly like a real sign-in, and this page explains, rule by rule, what would happen; nobody is signed in and no account is created. A sign-in started from the identity provider's portal instead is a real one. The test expires after 10 minutes.",
+            "Lancez le test ici, puis connectez-vous chez votre fournisseur d'identité avec n'importe quel utilisateur : la réponse est vérifiée exactement comme une vraie connexion, et cette page explique, règle par règle, ce qui se passerait ; personne n'est connecté et aucun compte n'est créé. Une connexion lancée depuis le portail du fournisseur est, elle, une vraie connexion. Le test expire au bout de 10 minutes.",
         ),
         S::TestButton => ("Start a test sign-in", "Lancer un test de connexion"),
         S::ReportTitle => ("Test sign-in result", "Résultat du test de connexion"),

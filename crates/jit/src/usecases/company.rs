@@ -67,6 +67,32 @@ pub async fn change_security<S: SettingsStore>(
     Ok(next)
 }
 
+/// [`change_security`], then a `settings_changed` audit row naming the settings that changed and
+/// who changed them (`audit`: the row's actor, time and reference). The settings are stored
+/// either way; a lost audit row comes back for the caller to log.
+pub async fn change_security_audited<S: SettingsStore, D: crate::ports::Directory>(
+    store: &S,
+    dir: &D,
+    (company, role, change): (&str, &Role, &SecurityChange),
+    audit: crate::ports::AuditEntry,
+) -> Result<(CompanySettings, Option<StoreError>), AdminError> {
+    let before = store.company(company).await?;
+    let next = change_security(store, company, role, change).await?;
+    let changed = before.map_or_else(
+        || vec!["settings".to_owned()],
+        |b| crate::admin::changed_paths(&b, &next),
+    );
+    if changed.is_empty() {
+        return Ok((next, None));
+    }
+    let entry = crate::ports::AuditEntry {
+        event: crate::ports::AuditEvent::SettingsChanged,
+        detail: Some(changed.join(",")),
+        ..audit
+    };
+    Ok((next, dir.audit(&entry).await.err()))
+}
+
 /// Bring the document's `provisionable_domains` mirror in step with the directory, after a user
 /// started to count for their domain. Best effort for the caller: provisioning reads the
 /// directory, never the mirror. `Ok(false)` when there was nothing to write.

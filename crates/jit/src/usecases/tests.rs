@@ -365,3 +365,16 @@ fn metadata_sources_and_limits() {
     );
     assert_eq!(c, SecurityChange::default(), "nothing set on failure");
 }
+
+#[test]
+fn changed_paths_name_the_settings_never_their_values() {
+    let before = doc(true);
+    let mut after = before.clone();
+    after.saml.idp_entity_id = "https://other/".into();
+    after.group_mappings.require_match = true;
+    assert_eq!(
+        crate::admin::changed_paths(&before, &after),
+        ["group_mappings", "saml.idp_entity_id"]
+    );
+    assert!(crate::admin::changed_paths(&before, &before).is_empty());
+}

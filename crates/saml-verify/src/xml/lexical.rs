@@ -114,6 +114,16 @@ pub(super) fn split_qname(q: &str) -> Result<(&str, &str), Error> {
 
 /// An NCName: an XML 1.0 (fifth edition) §2.3 Name without colons.
 pub(crate) fn is_ncname(s: &str) -> bool {
+    if s.is_ascii() {
+        // The same rule on bytes for the usual all-ASCII name: a letter or `_`, then letters,
+        // digits, `_`, `-`, `.`.
+        let b = s.as_bytes();
+        return b
+            .first()
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+            && b.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+    }
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start) && chars.all(|c| is_name_start(c) || is_name_char(c))
 }
@@ -142,7 +152,12 @@ pub(super) fn normalize_newlines(s: &str) -> Cow<'_, str> {
 /// literal white-space character becomes a space, then references are expanded (so `&#xA;`
 /// survives as a line feed). Borrowed when there is nothing to change.
 pub(super) fn normalize_attr_value(raw: &str) -> Result<Cow<'_, str>, Error> {
-    if !raw.contains(['&', '\t', '\n', '\r', '<']) {
+    // All five are ASCII, so a byte test finds exactly them (UTF-8 never uses bytes below 0x80
+    // inside a multi-byte character) without decoding characters.
+    if !raw
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r' | b'<'))
+    {
         return Ok(Cow::Borrowed(raw));
     }
     let raw = normalize_newlines(raw);

@@ -1,0 +1,170 @@
+use super::*;
+
+fn p(s: &str) -> Result<Document<'_>, Error> {
+    parse(s.as_bytes(), Limits::default())
+}
+
+#[test]
+fn resolves_namespaces_and_normalizes() {
+    let d = p("<a:r xmlns:a=\"urn:a\" x=\"1&#9;2\n3\"><b xmlns=\"urn:b\">t&amp;u<![CDATA[<v>]]>\r\nw</b></a:r>")
+        .unwrap();
+    let root = d.element(d.root()).unwrap();
+    assert!(root.is("urn:a", "r"));
+    assert_eq!(root.attr("x"), Some("1\t2 3"));
+    let (b, be) = d.child_elements(d.root()).next().unwrap();
+    assert_eq!(be.ns, "urn:b");
+    assert_eq!(d.text(b), "t&u<v>\nw");
+}
+
+#[test]
+fn refuses_characters_xml_forbids_and_nothing_else() {
+    for bad in ["\u{0}", "\u{1}", "\u{1F}", "\u{FFFE}", "\u{FFFF}"] {
+        for doc in [
+            format!("<r>{bad}</r>"),
+            format!("<r a=\"{bad}\"/>"),
+            format!("<r/>{bad}"),
+        ] {
+            assert!(p(&doc).is_err(), "{doc:?} accepted");
+        }
+    }
+    // TAB, LF and CR, and the characters next to the forbidden ones, are allowed.
+    for good in [
+        "\t\n\r",
+        "\u{FFFD}",
+        "\u{FEFF}",
+        "\u{EFFF}",
+        "\u{F3FF}",
+        "\u{10FFFF}",
+        "\u{EFBE}",
+    ] {
+        assert!(
+            p(&format!("<r a=\"{good}\">{good}</r>")).is_ok(),
+            "{good:?} refused"
+        );
+    }
+}
+
+#[test]
+fn ascii_names_follow_the_xml_name_rule() {
+    // is_ncname's ASCII fast path against XML 1.0 §2.3 on characters, over every ASCII
+    // string of one and two characters and a few longer ones.
+    let rule = |s: &str| {
+        let start = |c: char| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii();
+        let mut cs = s.chars();
+        cs.next().is_some_and(start)
+            && cs.all(|c| start(c) || c.is_ascii_digit() || c == '-' || c == '.')
+    };
+    let ascii: Vec<char> = (0u8..128).map(char::from).collect();
+    for a in &ascii {
+        assert_eq!(
+            super::super::lexical::is_ncname(&a.to_string()),
+            rule(&a.to_string())
+        );
+        for b in &ascii {
+            let s = format!("{a}{b}");
+            assert_eq!(super::super::lexical::is_ncname(&s), rule(&s), "{s:?}");
+        }
+    }
+    for s in [
+        "Assertion",
+        "_x-1.2",
+        "1a",
+        "a:b",
+        "",
+        "-a",
+        "saml2p",
+        "a b",
+    ] {
+        assert_eq!(super::super::lexical::is_ncname(s), rule(s), "{s:?}");
+    }
+}
+
+#[test]
+fn refuses_hostile_structure() {
+    let code = |s: &str| p(s).unwrap_err().code();
+    assert_eq!(
+        code("<!DOCTYPE r [<!ENTITY x \"y\">]><r>&x;</r>"),
+        "doctype_forbidden"
+    );
+    assert_eq!(code("<r a=\"1\" a=\"2\"/>"), "duplicate_attribute");
+    assert_eq!(
+        code("<r xmlns:p=\"u\" xmlns:q=\"u\" p:a=\"1\" q:a=\"2\"/>"),
+        "duplicate_attribute"
+    );
+    assert_eq!(code("<r><a ID=\"x\"/><b ID=\"x\"/></r>"), "duplicate_id");
+    assert_eq!(code("<r>&ent;</r>"), "xml_malformed");
+    assert_eq!(code("<p:r/>"), "xml_malformed");
+    assert_eq!(code("<r></s>"), "xml_malformed");
+    assert_eq!(code("<r>"), "xml_malformed");
+    assert_eq!(code("<r/><r/>"), "xml_malformed");
+    assert_eq!(code("<r>&#0;</r>"), "xml_malformed");
+    for bad in [
+        "<r>&#x+41;</r>",
+        "<r>&#+65;</r>",
+        "<r a=\"&#x+41;\"/>",
+        "<r>&#x;</r>",
+        "<r>&#;</r>",
+    ] {
+        assert_eq!(code(bad), "xml_malformed", "{bad}");
+    }
+    assert_eq!(p("<r>&#x41;&#66;</r>").unwrap().text(0), "AB");
+    assert_eq!(code("<r>\u{1}</r>"), "xml_malformed");
+    assert_eq!(code("<r xmlns:=\"u\"/>"), "xml_malformed");
+    assert_eq!(code("<r xmlns:1p=\"u\"/>"), "xml_malformed");
+    // Names must be XML Names (found by fuzzing: c14n wrote them back unparsable).
+    for bad in [
+        "<<//>",
+        "<a/ >x</a/ >",
+        "<<!DOCTYPE1/\n/>",
+        "<1a/>",
+        "<a:/>",
+        "<:a/>",
+        "<a b:=\"1\"/>",
+        "<a -b=\"1\"/>",
+        "<r><?1pi x?></r>",
+    ] {
+        assert_eq!(code(bad), "xml_malformed", "{bad}");
+    }
+    assert!(p("<é-1.x_y xmlns:p=\"u\" p:a·b=\"1\"/>").is_ok());
+    // Prefix resolution is bounded: at most 512 bindings in scope.
+    let decls: String = (0..200).map(|i| format!(" xmlns:p{i}=\"u\"")).collect();
+    let nested = format!(
+        "<a{decls}><b{}><c{}/></b></a>",
+        decls.replace("xmlns:p", "xmlns:q"),
+        decls.replace("xmlns:p", "xmlns:r")
+    );
+    assert_eq!(code(&nested), "xml_malformed");
+    assert_eq!(code(""), "xml_malformed");
+    let deep = "<a>".repeat(200) + &"</a>".repeat(200);
+    assert_eq!(code(&deep), "depth_exceeded");
+}
+
+/// Names, and values and text that need no change, point into the input (no copies).
+#[test]
+fn borrows_what_needs_no_change() {
+    let input = "<a:r xmlns:a=\"urn:a\" x=\"1\" y=\"&amp;\">t<b>u&amp;v</b></a:r>";
+    let d = p(input).unwrap();
+    let e = d.element(d.root()).unwrap();
+    assert!(matches!(e.ns, Cow::Borrowed("urn:a")));
+    assert!(matches!(e.attrs[0].value, Cow::Borrowed("1")));
+    assert!(matches!(e.attrs[1].value, Cow::Owned(ref v) if v == "&"));
+    let texts: Vec<&Cow<str>> = d
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.kind {
+            NodeKind::Text(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert!(matches!(texts[0], Cow::Borrowed("t")));
+    assert!(matches!(texts[1], Cow::Owned(t) if t == "u&v"));
+    let inside = |s: &str| within(input, s).is_some();
+    assert!(inside(e.local) && inside(e.prefix));
+    assert!(!inside(&String::from("r")));
+}
+
+#[test]
+fn comment_does_not_split_text() {
+    let d = p("<r>ab<!-- c -->cd</r>").unwrap();
+    assert_eq!(d.text(d.root()), "abcd");
+}
