@@ -8,8 +8,8 @@ use jit::ports::{
     AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, StoreError, TokenInfo,
     TokenOwner, User,
 };
-use jit::scim_api::Sql;
 use jit::retention::{Purge, Table};
+use jit::scim_api::Sql;
 use jit::settings::Named;
 use jit::sql::{self, rows, Stmt, Value, USER_SELECT};
 use jit::tokens::TokenKind;
