@@ -18,23 +18,23 @@ use crate::routes::RouteContext;
 
 /// Fold IdP metadata (pasted, or fetched from its URL) into the change's IdP fields.
 pub async fn resolve_metadata(change: &mut SecurityChange, origin: &str) -> Result<(), FieldError> {
-    let (xml, fetched) = match metadata::source(change, web::is_loopback_origin(origin))? {
+    let (xml, url) = match metadata::source(change, web::is_loopback_origin(origin))? {
         Source::None => return Ok(()),
-        Source::Pasted(xml) => (xml, false),
+        Source::Pasted(xml) => (xml, None),
         Source::Fetch(url) => {
             let xml = fetch(&url).await.map_err(|reason| FieldError {
                 field: "idp_metadata_url".into(),
                 reason,
             })?;
-            (xml, true)
+            (xml, Some(url))
         }
     };
-    metadata::import(change, &xml, fetched)
+    metadata::import(change, &xml, url.as_deref())
 }
 
 /// GET the metadata: no redirects (each hop would escape the scheme check), at most
 /// [`MAX_METADATA_BYTES`] read, and errors that say nothing of what the URL returned.
-async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
     use futures_util::StreamExt;
     // web_sys's RequestInit directly: worker::RequestInit's conversion carries the whole `cf`
     // options serializer (image resizing and more) into the bundle.

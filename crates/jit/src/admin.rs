@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use crate::lifecycle::{AttributeNames, GroupMappings};
-use crate::settings::{CompanySettings, FieldError};
+use crate::settings::{CompanySettings, ExpiredCertificates, FieldError};
 
 /// The caller, once authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,12 @@ pub struct SecurityChange {
     /// `saml.attributes` (the defaults are stored as absent).
     pub attributes: Option<AttributeNames>,
     pub group_mappings: Option<GroupMappings>,
+    /// `saml.expired_certificates`.
+    pub expired_certificates: Option<ExpiredCertificates>,
+    /// Set by [`crate::usecases::metadata::import`] (never from JSON): the URL the metadata was
+    /// fetched from, stored as `saml.idp_metadata_url` so the daily refresh keeps it fresh.
+    #[serde(skip)]
+    pub fetched_from: Option<String>,
 }
 
 /// Why a change was not applied.
@@ -115,6 +121,11 @@ pub fn apply(
     }
     if let Some(certs) = &change.idp_certificates {
         next.saml.idp_certificates = certs.clone();
+        // Certificates from an URL keep following it; pasted or typed ones end the refresh.
+        next.saml.idp_metadata_url = change.fetched_from.clone();
+    }
+    if let Some(policy) = change.expired_certificates {
+        next.saml.expired_certificates = policy;
     }
     if let Some(url) = &change.idp_sso_url {
         next.saml.idp_sso_url = (!url.trim().is_empty()).then(|| url.trim().to_owned());
@@ -173,6 +184,8 @@ mod tests {
                 sp_certificates: vec![],
                 idp_sso_url: None,
                 attributes: None,
+                idp_metadata_url: None,
+                expired_certificates: Default::default(),
             },
             provisioning: Provisioning {
                 enabled,

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod endpoints;
+pub mod expiry;
 pub mod flow;
 pub mod hex;
 pub mod lifecycle;
@@ -16,11 +17,13 @@ pub mod redirect;
 pub mod refusal;
 pub mod refusal_text;
 pub mod request_id;
+pub mod rollover;
 pub mod session;
 pub mod settings;
 pub mod sign_in;
 pub mod sp_initiated;
 pub mod sql;
+pub mod sql_idp;
 pub mod tokens;
 pub mod usecases;
 pub mod wire;

@@ -234,8 +234,36 @@ pub fn sign_in_batch(plan: &Plan) -> Vec<Stmt> {
     // Audit rows go last, guarded like the rest: after a lost insert, the account with this
     // ID does not exist, so nothing of this plan is written.
     debug_assert!(plan.audit.iter().all(|e| &e.company == company));
+    if let (Some(fp), Some(first)) = (&plan.signing_key, plan.audit.first()) {
+        out.push(first_verified(company, user_id, fp, first.at));
+    }
     out.extend(plan.audit.iter().map(|e| guarded_audit(e, user_id)));
     out
+}
+
+/// Record when the IdP certificate `fingerprint` first verified a sign-in (the rollover's
+/// evidence that the IdP signs with it): written the first time only, guarded like the rest.
+pub fn first_verified(
+    company: &str,
+    user_id: &str,
+    fingerprint: &str,
+    at: saml_verify::Timestamp,
+) -> Stmt {
+    stmt(
+        format!(
+            "INSERT INTO idp_certificates (company, fingerprint, first_verified_at) \
+             SELECT ?1, ?3, ?4 WHERE {GUARD} \
+             ON CONFLICT (company, fingerprint) DO UPDATE SET \
+             first_verified_at = excluded.first_verified_at \
+             WHERE idp_certificates.first_verified_at IS NULL"
+        ),
+        vec![
+            company.into(),
+            user_id.into(),
+            fingerprint.into(),
+            Value::Text(at.to_string()),
+        ],
+    )
 }
 
 fn update(up: &Update) -> Vec<Stmt> {

@@ -35,6 +35,8 @@ fn settings() -> CompanySettings {
             sp_certificates: vec![],
             idp_sso_url: None,
             attributes: None,
+            idp_metadata_url: None,
+            expired_certificates: Default::default(),
         },
         provisioning: Provisioning {
             enabled: true,

@@ -51,6 +51,9 @@ pub enum Write {
 pub struct Plan {
     pub write: Write,
     pub audit: Vec<AuditEntry>,
+    /// The fingerprint of the IdP certificate that verified the sign-in: the first time it
+    /// does, D1 records it (`idp_certificates.first_verified_at`, for the rollover).
+    pub signing_key: Option<String>,
 }
 
 /// The fields a sign-in changes on an existing account, by name (the audit row's detail: names
@@ -130,6 +133,7 @@ pub fn existing(
             memberships,
         }),
         audit,
+        signing_key: None,
     }
 }
 
@@ -159,6 +163,7 @@ pub fn create(
     Plan {
         write: Write::Create(user),
         audit,
+        signing_key: None,
     }
 }
 
