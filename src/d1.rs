@@ -4,12 +4,16 @@
 use jit::lifecycle::account::{Binding, Found};
 use jit::lifecycle::plan::Plan;
 use jit::policy::COUNTS_FOR_DOMAIN_SQL;
+use jit::ports::IdpRecords;
 use jit::ports::{
     AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, StoreError, TokenInfo, User,
 };
+use jit::rollover::CertFacts;
 use jit::settings::Named;
 use jit::sql::{self, Stmt, Value, USER_SELECT};
+use jit::sql_idp;
 use saml_verify::Timestamp;
+use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -94,18 +98,12 @@ impl D1Directory {
         Ok(results.first().map(changes).transpose()? == Some(1))
     }
 
-    /// Delete replay-cache entries that have expired; returns how many.
+    /// Delete replay-cache entries and answered request IDs that have expired; returns how many
+    /// assertions.
     pub async fn purge_used_assertions(&self, now: Timestamp) -> Result<usize, StoreError> {
-        let assertions = self.stmt(
-            "DELETE FROM used_assertions WHERE expires_at <= ?1",
-            &[(now.0 as f64).into()],
-        )?;
-        let r = d1_js::run(&assertions).await?;
-        let requests = self.stmt(
-            "DELETE FROM authn_requests WHERE expires_at <= ?1",
-            &[(now.0 as f64).into()],
-        )?;
-        d1_js::run(&requests).await?;
+        let [assertions, requests] = sql::purge_expired(now);
+        let r = d1_js::run(&self.prepare(&assertions)?).await?;
+        d1_js::run(&self.prepare(&requests)?).await?;
         changes(&r)
     }
 }
@@ -159,10 +157,7 @@ impl Directory for D1Directory {
         assertion_id: &str,
         expires: Timestamp,
     ) -> Result<bool, StoreError> {
-        let stmt = self.stmt(
-            "INSERT INTO used_assertions (company, assertion_id, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            &[company.into(), assertion_id.into(), (expires.0 as f64).into()],
-        )?;
+        let stmt = self.prepare(&sql::claim_assertion(company, assertion_id, expires))?;
         Ok(changes(&d1_js::run(&stmt).await?)? == 1)
     }
 
@@ -195,6 +190,22 @@ impl Directory for D1Directory {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         d1_js::run(&self.prepare(&sql::audit(entry))?).await?;
         Ok(())
+    }
+}
+
+impl IdpRecords for D1Directory {
+    async fn certificate_facts(
+        &self,
+        company: &str,
+    ) -> Result<BTreeMap<String, CertFacts>, StoreError> {
+        let st = self.prepare(&sql_idp::certificate_facts(company))?;
+        let json = d1_js::first(&st).await?.map(|r| r.text("facts"));
+        sql_idp::facts_from_json(&json.transpose()?.unwrap_or_default())
+            .map_err(|e| StoreError::Corrupt(format!("D1: idp_certificates: {e}")))
+    }
+
+    async fn write(&self, stmts: &[Stmt]) -> Result<(), StoreError> {
+        self.batch_applied(stmts).await.map(|_| ())
     }
 }
 
@@ -251,35 +262,8 @@ impl AdminDirectory for D1Directory {
         workspaces: &[Named],
         sets: &[Named],
     ) -> Result<(), StoreError> {
-        let mut batch = vec![
-            self.stmt(
-                "DELETE FROM workspaces WHERE company = ?1",
-                &[company.into()],
-            )?,
-            self.stmt(
-                "DELETE FROM permission_sets WHERE company = ?1",
-                &[company.into()],
-            )?,
-        ];
-        for w in workspaces {
-            batch.push(self.stmt(
-                "INSERT INTO workspaces (company, id, name) VALUES (?1, ?2, ?3)",
-                &[company.into(), w.id.as_str().into(), w.name.as_str().into()],
-            )?);
-        }
-        for p in sets {
-            batch.push(self.stmt(
-                "INSERT INTO permission_sets (company, id, name, admin) VALUES (?1, ?2, ?3, ?4)",
-                &[
-                    company.into(),
-                    p.id.as_str().into(),
-                    p.name.as_str().into(),
-                    i32::from(p.admin).into(),
-                ],
-            )?);
-        }
-        d1_js::batch(&self.db, &batch).await?;
-        Ok(())
+        let batch = sql::replace_catalog(company, workspaces, sets);
+        self.batch_applied(&batch).await.map(|_| ())
     }
 
     /// Store a new admin token's hash.
@@ -290,11 +274,8 @@ impl AdminDirectory for D1Directory {
         secret_hash: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let stmt = self.stmt(
-            "INSERT INTO admin_tokens (company, id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-            &[company.into(), id.into(), secret_hash.into(), now.to_string().into()],
-        )?;
-        d1_js::run(&stmt).await?;
+        let stmt = sql::insert_token(company, id, secret_hash, now);
+        d1_js::run(&self.prepare(&stmt)?).await?;
         Ok(())
     }
 
@@ -335,19 +316,13 @@ impl AdminDirectory for D1Directory {
         id: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let stmt = self.stmt(
-            "UPDATE admin_tokens SET revoked_at = ?3 WHERE company = ?1 AND id = ?2 AND revoked_at IS NULL",
-            &[company.into(), id.into(), now.to_string().into()],
-        )?;
+        let stmt = self.prepare(&sql::revoke_token(company, id, now))?;
         Ok(changes(&d1_js::run(&stmt).await?)? == 1)
     }
 
     /// Whether a permission set of the company grants the admin surfaces.
     async fn is_admin_set(&self, company: &str, permission_set: &str) -> Result<bool, StoreError> {
-        let stmt = self.stmt(
-            "SELECT admin FROM permission_sets WHERE company = ?1 AND id = ?2",
-            &[company.into(), permission_set.into()],
-        )?;
+        let stmt = self.prepare(&sql::is_admin_set(company, permission_set))?;
         match d1_js::first(&stmt).await? {
             Some(r) => r.flag("admin"),
             None => Ok(false),

@@ -12,22 +12,7 @@ use crate::platform::{endpoints, new_reference, now, public_origin, secret, sess
 use crate::respond::{harden, header, read_body, refusal_response};
 use crate::routes::RouteContext;
 use web::demo_sign::{cert_base64, load_key, signed_response, DemoAssertion};
-use web::{html_escape as esc, Lang};
-
-const PEOPLE: [(&str, &str); 3] = [
-    (
-        "jane.smith@decorumsoft.com",
-        "new user, same domain as a confirmed user: provisioned",
-    ),
-    (
-        "jon.smith@decorumsoft.com",
-        "existing confirmed user: signed in",
-    ),
-    (
-        "jon.smith@decorumsoft.eu",
-        "new user, decorumsoft.eu has no user: refused",
-    ),
-];
+use web::Lang;
 
 fn enabled(ctx: &RouteContext) -> bool {
     ctx.env
@@ -55,17 +40,7 @@ pub async fn idp_page(req: Request, ctx: RouteContext) -> worker::Result<Respons
     if !enabled(&ctx) {
         return not_found(&req);
     }
-    let mut body = String::from("<p>A development identity provider. Each button signs an IdP-initiated SAML Response for company <code>decorumsoft</code> and posts it to the service provider.</p>");
-    for (email, what) in PEOPLE {
-        body.push_str(&format!(
-            "<form method=\"post\" action=\"/demo/idp\"><input type=\"hidden\" name=\"company\" value=\"decorumsoft\"><input type=\"hidden\" name=\"email\" value=\"{e}\">\
-<button type=\"submit\">Sign in as {e}</button> <small>({w})</small></form>",
-            e = esc(email),
-            w = esc(what)
-        ));
-    }
-    body.push_str("<form method=\"post\" action=\"/demo/idp\"><input type=\"hidden\" name=\"company\" value=\"decorumsoft\"><input name=\"email\" placeholder=\"someone@decorumsoft.com\"> <button type=\"submit\">Sign in</button></form>");
-    html(web::page(Lang::En, "Demo identity provider", &body))
+    html(web::demo_pages::idp_page())
 }
 
 /// `POST /demo/idp`: sign a response and hand it to the browser to post to the ACS.
@@ -116,14 +91,8 @@ pub async fn idp_sign(mut req: Request, ctx: RouteContext) -> worker::Result<Res
         Ok(x) => x,
         Err(d) => return fail(Refusal::new(Code::IdpNotConfigured, d)),
     };
-    let body = format!(
-        "<p>Signed a SAML Response for <code>{}</code>. Post it to the service provider:</p>\
-<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"{}\"><button type=\"submit\">Continue</button></form>",
-        esc(&email),
-        esc(&sp.acs_url),
-        STANDARD.encode(xml)
-    );
-    html(web::page(Lang::En, "Demo identity provider", &body))
+    let b64 = STANDARD.encode(xml);
+    html(web::demo_pages::continue_page(&email, &sp.acs_url, &b64))
 }
 
 /// `GET /demo/dashboard`: who the session cookie says signed in, and their account.
@@ -136,8 +105,7 @@ pub async fn dashboard(req: Request, ctx: RouteContext) -> worker::Result<Respon
     let claims = web::cookie(cookie.as_deref(), jit::session::COOKIE_NAME)
         .and_then(|v| jit::session::check(secret.as_bytes(), v, now().unix_seconds()));
     let Some(c) = claims else {
-        let body = "<p>Nobody is signed in. Start at the <a href=\"/demo/idp\">demo identity provider</a>.</p>".to_string();
-        return html(web::page(Lang::En, "Demo dashboard", &body));
+        return html(web::demo_pages::dashboard_page(None, ""));
     };
     let user = match ctx.env.d1("DB") {
         Ok(db) => D1Directory::new(db)
@@ -148,10 +116,8 @@ pub async fn dashboard(req: Request, ctx: RouteContext) -> worker::Result<Respon
         Err(_) => None,
     };
     let details = user.as_ref().map_or(String::new(), web::account_html);
-    let body = format!(
-        "<p>Signed in as <strong>{}</strong> at company <code>{}</code>.</p>{details}<p><a href=\"/demo/idp\">Back to the demo identity provider</a></p>",
-        esc(&c.email),
-        esc(&c.company)
-    );
-    html(web::page(Lang::En, "Demo dashboard", &body))
+    html(web::demo_pages::dashboard_page(
+        Some((&c.email, &c.company)),
+        &details,
+    ))
 }

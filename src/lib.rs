@@ -14,6 +14,7 @@ mod demo;
 mod kv;
 mod pages;
 mod platform;
+mod refresh;
 mod respond;
 mod routes;
 
@@ -49,9 +50,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     }
 }
 
-/// Cron Trigger: drop replay-cache entries whose assertions have expired anyway.
+/// Cron Triggers: daily, the IdP refresh ([`refresh::daily`]); otherwise drop replay-cache
+/// entries whose assertions have expired anyway.
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if event.cron() == refresh::DAILY {
+        return refresh::daily(&env).await;
+    }
     let result = match env.d1("DB") {
         Ok(db) => D1Directory::new(db)
             .purge_used_assertions(now())

@@ -4,7 +4,10 @@
 
 use saml_verify::Timestamp;
 
-use crate::rollover::Refresh;
+use std::collections::BTreeMap;
+
+use crate::expiry::Warned;
+use crate::rollover::{CertFacts, Refresh};
 use crate::sql::{Stmt, Value};
 
 fn stmt(sql: &str, args: Vec<Value>) -> Stmt {
@@ -18,14 +21,38 @@ fn time(t: Timestamp) -> Value {
     Value::Text(t.to_string())
 }
 
-/// Columns `fingerprint, left_metadata_at, first_verified_at, warned_30, warned_7` of every
-/// certificate D1 remembers for `company`.
+/// Every certificate D1 remembers for `company`, as one row with one column `facts`: a JSON
+/// array of `[fingerprint, left_metadata_at, first_verified_at, warned_30, warned_7]` (read by
+/// [`facts_from_json`]).
 pub fn certificate_facts(company: &str) -> Stmt {
     stmt(
-        "SELECT fingerprint, left_metadata_at, first_verified_at, warned_30, warned_7 \
-         FROM idp_certificates WHERE company = ?1",
+        "SELECT json_group_array(json_array(fingerprint, left_metadata_at, first_verified_at, \
+         warned_30, warned_7)) AS facts FROM idp_certificates WHERE company = ?1",
         vec![company.into()],
     )
+}
+
+/// The `facts` column of [`certificate_facts`], by fingerprint.
+pub fn facts_from_json(json: &str) -> Result<BTreeMap<String, CertFacts>, String> {
+    type Row = (String, Option<String>, Option<String>, i64, i64);
+    let rows: Vec<Row> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let time = |t: Option<String>| -> Result<Option<Timestamp>, String> {
+        t.map(|t| Timestamp::parse(&t).ok_or(format!("not a time: {t:?}")))
+            .transpose()
+    };
+    rows.into_iter()
+        .map(|(fp, left, first, w30, w7)| {
+            let facts = CertFacts {
+                left_metadata_at: time(left)?,
+                first_verified_at: time(first)?,
+                warned: Warned {
+                    days_30: w30 != 0,
+                    days_7: w7 != 0,
+                },
+            };
+            Ok((fp, facts))
+        })
+        .collect()
 }
 
 /// The refresh status: an attempt at `now`, its error (None: a success, which also sets

@@ -24,7 +24,14 @@ const MIGRATIONS: [&str; 4] = [
 
 enum Step {
     Batch(Vec<Stmt>),
-    Query(&'static str),
+    Query(Stmt),
+}
+
+fn q(sql: &str) -> Step {
+    Step::Query(Stmt {
+        sql: sql.into(),
+        args: vec![],
+    })
 }
 
 fn run(steps: &[Step]) -> Vec<Json> {
@@ -42,7 +49,7 @@ fn run(steps: &[Step]) -> Vec<Json> {
         .iter()
         .map(|s| match s {
             Step::Batch(b) => json!({"batch": b.iter().map(|s| json!({"sql": s.sql, "args": args(s)})).collect::<Vec<_>>()}),
-            Step::Query(q) => json!({"query": {"sql": q, "args": []}}),
+            Step::Query(q) => json!({"query": {"sql": q.sql, "args": args(q)}}),
         })
         .collect();
     let migrations: Vec<String> = MIGRATIONS
@@ -152,7 +159,7 @@ fn first_verified_is_written_once_and_only_with_the_sign_in() {
             args: vec![],
         }]),
         sign_in("u1", "dd", "2026-12-06T00:00:00.000Z"),
-        Step::Query(CERTS),
+        q(CERTS),
     ]);
     assert_eq!(r[1]["changes"], 1);
     assert_eq!(r[4]["changes"], 0, "lost race");
@@ -201,9 +208,9 @@ fn refresh_status_records_and_warning_flags() {
             Some("fetch failed: the URL answered 500"),
             None,
         )]),
-        Step::Query("SELECT * FROM idp_sources"),
+        q("SELECT * FROM idp_sources"),
         Step::Batch(vec![sql_idp::source_status("acme", url, t3, None, None)]),
-        Step::Query("SELECT * FROM idp_sources"),
+        q("SELECT * FROM idp_sources"),
         Step::Batch(sql_idp::after_refresh("acme", &left("aa"), t1)),
         Step::Batch(sql_idp::after_refresh("acme", &left("aa"), t2)),
         Step::Batch(sql_idp::after_refresh("acme", &left("bb"), t2)),
@@ -225,8 +232,18 @@ fn refresh_status_records_and_warning_flags() {
             },
             t3,
         )),
-        Step::Query(CERTS),
+        q(CERTS),
+        Step::Query(sql_idp::certificate_facts("acme")),
+        Step::Query(sql_idp::certificate_facts("other")),
     ]);
+    let facts = sql_idp::facts_from_json(rows(&r[12])[0]["facts"].as_str().unwrap()).unwrap();
+    assert_eq!(facts.len(), 2);
+    assert!(facts["cc"].warned.days_7 && facts["cc"].warned.days_30);
+    assert!(facts["aa"].warned.days_30 && !facts["aa"].warned.days_7);
+    assert_eq!(facts["aa"].left_metadata_at, None);
+    let none = sql_idp::facts_from_json(rows(&r[13])[0]["facts"].as_str().unwrap()).unwrap();
+    assert!(none.is_empty());
+    assert!(sql_idp::facts_from_json(r#"[["aa","yesterday",null,0,0]]"#).is_err());
     let failed = &rows(&r[2])[0];
     assert_eq!(failed["attempted_at"], "2026-12-02T00:00:00.000Z");
     assert_eq!(failed["refreshed_at"], "2026-12-01T00:00:00.000Z", "kept");
@@ -258,7 +275,7 @@ fn refresh_status_records_and_warning_flags() {
     let r = run(&[
         Step::Batch(sql_idp::after_refresh("acme", &left("aa"), t1)),
         Step::Batch(sql_idp::after_refresh("acme", &left("aa"), t2)),
-        Step::Query(CERTS),
+        q(CERTS),
     ]);
     assert_eq!(
         rows(&r[2])[0]["left_metadata_at"],

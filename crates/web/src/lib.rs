@@ -7,10 +7,13 @@
 pub mod account;
 pub use account::account_html;
 #[cfg(feature = "demo")]
+pub mod demo_pages;
+#[cfg(feature = "demo")]
 pub mod demo_sign;
 pub mod json_out;
 pub mod lifecycle_form;
 pub mod page_text;
+pub mod sp_key_cache;
 
 pub use jit::refusal_text::Lang;
 use jit::{Code, Refusal};

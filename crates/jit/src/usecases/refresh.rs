@@ -12,10 +12,11 @@ use serde::Serialize;
 use super::company::settings;
 use super::metadata::{fetchable, MAX_METADATA_BYTES};
 use super::AdminError;
+use crate::admin::Role;
 use crate::expiry;
 use crate::ports::{AuditEntry, AuditEvent, IdpRecords, MetadataFetcher, SettingsStore};
 use crate::rollover::{self, CertFacts, Refresh, Unchanged};
-use crate::settings::CompanySettings;
+use crate::settings::{CompanySettings, FieldError};
 use crate::sql::{self, Stmt};
 use crate::sql_idp;
 
@@ -133,6 +134,29 @@ pub async fn refresh<S: SettingsStore, R: IdpRecords, F: MetadataFetcher>(
     report.certificates = keys.iter().map(pinned).collect();
     if !stmts.is_empty() {
         records.write(&stmts).await?;
+    }
+    Ok(report)
+}
+
+/// `POST /admin/companies/{company}/idp/refresh` by `role`: [`refresh`], refused as an invalid
+/// field when the company follows no metadata URL.
+pub async fn requested<S: SettingsStore, R: IdpRecords, F: MetadataFetcher>(
+    store: &S,
+    records: &R,
+    fetcher: &F,
+    role: &Role,
+    run: Run<'_>,
+) -> Result<Report, AdminError> {
+    let actor = match role {
+        Role::Support => "support",
+        Role::Admin { .. } => "admin",
+    };
+    let report = refresh(store, records, fetcher, Run { actor, ..run }).await?;
+    if report.outcome == Outcome::NoMetadataUrl {
+        return Err(AdminError::Invalid(FieldError {
+            field: "saml.idp_metadata_url".into(),
+            reason: "not set: import the IdP's metadata from its URL first".into(),
+        }));
     }
     Ok(report)
 }

@@ -1,0 +1,90 @@
+//! The IdP metadata refresh and certificate expiry warnings (README "Certificate rollover"):
+//! the daily Cron Trigger over every company, and `POST /admin/companies/{company}/idp/refresh`.
+//! Every decision is `jit::usecases::refresh`'s.
+
+use jit::admin::Action;
+use jit::ports::MetadataFetcher;
+use jit::usecases::refresh::{refresh, requested, Report, Run};
+use worker::{console_error, console_log, Env, Request, Response};
+
+use crate::admin::{admin_error, open};
+use crate::d1::D1Directory;
+use crate::kv::{companies, KvSettings};
+use crate::platform::{new_reference, now, public_origin};
+use crate::respond::{reply, to_json};
+use crate::routes::RouteContext;
+
+/// The import's fetch: no redirects, 256 KiB, errors that say nothing of the content.
+struct Fetcher;
+
+impl MetadataFetcher for Fetcher {
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
+        crate::admin_security::fetch(url).await
+    }
+}
+
+fn log(r: &Report) {
+    console_log!("{{\"event\":\"idp_refresh\",\"report\":{}}}", to_json(r));
+}
+
+/// `POST /admin/companies/{company}/idp/refresh` (Support or the company's admin).
+pub async fn refresh_route(req: Request, ctx: RouteContext) -> worker::Result<Response> {
+    let c = match open(&req, &ctx, Action::ChangeSecurity).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let reference = new_reference();
+    let origin = public_origin(&ctx.env);
+    let run = Run {
+        company: &c.company,
+        now: now(),
+        reference: &reference,
+        actor: "",
+        loopback_origin: web::is_loopback_origin(&origin),
+    };
+    match requested(&c.kv, &c.dir, &Fetcher, &c.role, run).await {
+        Ok(r) => {
+            log(&r);
+            reply(200, &r)
+        }
+        Err(e) => admin_error(&e),
+    }
+}
+
+/// The daily Cron Trigger (wrangler.toml).
+pub const DAILY: &str = "17 4 * * *";
+
+/// The daily run: every company in turn; one company's failure is logged, the others go on.
+pub async fn daily(env: &Env) {
+    let (Ok(kv), Ok(db)) = (env.kv("SETTINGS"), env.d1("DB")) else {
+        return console_error!("{{\"event\":\"idp_refresh_run\",\"error\":\"no SETTINGS or DB\"}}");
+    };
+    let list = companies(&kv).await.unwrap_or_else(|e| {
+        console_error!(
+            "{{\"event\":\"idp_refresh_run\",\"error\":{}}}",
+            to_json(&e)
+        );
+        Vec::new()
+    });
+    let (settings, dir) = (KvSettings::new(kv), D1Directory::new(db));
+    let loopback_origin = web::is_loopback_origin(&public_origin(env));
+    for company in &list {
+        let reference = new_reference();
+        let actor = "cron";
+        let run = Run {
+            company,
+            now: now(),
+            reference: &reference,
+            actor,
+            loopback_origin,
+        };
+        match refresh(&settings, &dir, &Fetcher, run).await {
+            Ok(r) => log(&r),
+            Err(e) => console_error!(
+                "{{\"event\":\"idp_refresh_error\",\"company\":{},\"error\":{}}}",
+                to_json(company),
+                to_json(&e.message())
+            ),
+        }
+    }
+}
