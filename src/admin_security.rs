@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use jit::admin::{Action, SecurityChange};
 use jit::ports::AdminDirectory;
 use jit::settings::FieldError;
-use jit::usecases::metadata::{self, Source, MAX_METADATA_BYTES};
+use jit::usecases::metadata::{self, Source, FETCH_SECONDS, MAX_METADATA_BYTES};
 use jit::usecases::{company, tokens};
 use jit::Code;
 use worker::{Request, Response};
@@ -33,8 +33,18 @@ pub async fn resolve_metadata(change: &mut SecurityChange, origin: &str) -> Resu
 }
 
 /// GET the metadata: no redirects (each hop would escape the scheme check), at most
-/// [`MAX_METADATA_BYTES`] read, and errors that say nothing of what the URL returned.
+/// [`MAX_METADATA_BYTES`] read within [`FETCH_SECONDS`], and errors that say nothing of what
+/// the URL returned.
 pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    use futures_util::future::{select, Either};
+    let limit = worker::Delay::from(std::time::Duration::from_secs(FETCH_SECONDS));
+    match select(Box::pin(fetch_within(url)), Box::pin(limit)).await {
+        Either::Left((r, _)) => r,
+        Either::Right(_) => Err(format!("no answer within {FETCH_SECONDS} s")),
+    }
+}
+
+async fn fetch_within(url: &str) -> Result<Vec<u8>, String> {
     use futures_util::StreamExt;
     // web_sys's RequestInit directly: worker::RequestInit's conversion carries the whole `cf`
     // options serializer (image resizing and more) into the bundle.

@@ -14,13 +14,17 @@ use crate::platform::{new_reference, now, public_origin};
 use crate::respond::{reply, to_json};
 use crate::routes::RouteContext;
 
-/// The import's fetch: no redirects, 256 KiB, errors that say nothing of the content.
+/// The import's fetch (no redirects, 256 KiB, 10 s, errors that say nothing of the content).
 struct Fetcher;
 
 impl MetadataFetcher for Fetcher {
     async fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
         crate::admin_security::fetch(url).await
     }
+}
+
+fn loopback(env: &Env) -> bool {
+    web::is_loopback_origin(&public_origin(env))
 }
 
 fn log(r: &Report) {
@@ -33,15 +37,8 @@ pub async fn refresh_route(req: Request, ctx: RouteContext) -> worker::Result<Re
         Ok(c) => c,
         Err(resp) => return resp,
     };
-    let reference = new_reference();
-    let origin = public_origin(&ctx.env);
-    let run = Run {
-        company: &c.company,
-        now: now(),
-        reference: &reference,
-        actor: "",
-        loopback_origin: web::is_loopback_origin(&origin),
-    };
+    let (reference, loopback) = (new_reference(), loopback(&ctx.env));
+    let run = Run::new(&c.company, now(), &reference, "").loopback(loopback);
     match requested(&c.kv, &c.dir, &Fetcher, &c.role, run).await {
         Ok(r) => {
             log(&r);
@@ -67,17 +64,9 @@ pub async fn daily(env: &Env) {
         Vec::new()
     });
     let (settings, dir) = (KvSettings::new(kv), D1Directory::new(db));
-    let loopback_origin = web::is_loopback_origin(&public_origin(env));
     for company in &list {
         let reference = new_reference();
-        let actor = "cron";
-        let run = Run {
-            company,
-            now: now(),
-            reference: &reference,
-            actor,
-            loopback_origin,
-        };
+        let run = Run::new(company, now(), &reference, "cron").loopback(loopback(env));
         match refresh(&settings, &dir, &Fetcher, run).await {
             Ok(r) => log(&r),
             Err(e) => console_error!(

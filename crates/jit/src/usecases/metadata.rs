@@ -11,6 +11,10 @@ use crate::settings::{is_http_url, FieldError};
 /// Largest IdP metadata document fetched or accepted (bytes).
 pub const MAX_METADATA_BYTES: usize = 256 << 10;
 
+/// Longest a metadata fetch may take, answer and body (seconds): a URL that never answers
+/// must not hold the import, nor the daily refresh of every other company.
+pub const FETCH_SECONDS: u64 = 10;
+
 /// Where the change's metadata comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

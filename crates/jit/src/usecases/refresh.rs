@@ -75,6 +75,26 @@ pub struct Run<'a> {
     pub loopback_origin: bool,
 }
 
+impl<'a> Run<'a> {
+    pub fn new(company: &'a str, now: Timestamp, reference: &'a str, actor: &'a str) -> Self {
+        Run {
+            company,
+            now,
+            reference,
+            actor,
+            loopback_origin: false,
+        }
+    }
+
+    /// Allow http metadata URLs when the worker's own origin is loopback.
+    pub fn loopback(self, loopback_origin: bool) -> Self {
+        Run {
+            loopback_origin,
+            ..self
+        }
+    }
+}
+
 /// Refresh `company` from its metadata URL (if it has one) and write the expiry warnings due.
 pub async fn refresh<S: SettingsStore, R: IdpRecords, F: MetadataFetcher>(
     store: &S,
@@ -138,8 +158,8 @@ pub async fn refresh<S: SettingsStore, R: IdpRecords, F: MetadataFetcher>(
     Ok(report)
 }
 
-/// `POST /admin/companies/{company}/idp/refresh` by `role`: [`refresh`], refused as an invalid
-/// field when the company follows no metadata URL.
+/// `POST /admin/companies/{company}/idp/refresh` by `role`: [`refresh`]; refused as an invalid
+/// field, with nothing written, when the company follows no metadata URL.
 pub async fn requested<S: SettingsStore, R: IdpRecords, F: MetadataFetcher>(
     store: &S,
     records: &R,
@@ -147,18 +167,22 @@ pub async fn requested<S: SettingsStore, R: IdpRecords, F: MetadataFetcher>(
     role: &Role,
     run: Run<'_>,
 ) -> Result<Report, AdminError> {
-    let actor = match role {
-        Role::Support => "support",
-        Role::Admin { .. } => "admin",
-    };
-    let report = refresh(store, records, fetcher, Run { actor, ..run }).await?;
-    if report.outcome == Outcome::NoMetadataUrl {
+    if settings(store, run.company)
+        .await?
+        .saml
+        .idp_metadata_url
+        .is_none()
+    {
         return Err(AdminError::Invalid(FieldError {
             field: "saml.idp_metadata_url".into(),
             reason: "not set: import the IdP's metadata from its URL first".into(),
         }));
     }
-    Ok(report)
+    let actor = match role {
+        Role::Support => "support",
+        Role::Admin { .. } => "admin",
+    };
+    refresh(store, records, fetcher, Run { actor, ..run }).await
 }
 
 /// Fetch, parse and decide.

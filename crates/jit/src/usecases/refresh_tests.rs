@@ -265,3 +265,28 @@ fn an_import_from_an_url_is_followed_and_pasted_certificates_end_it() {
         "default not written"
     );
 }
+
+#[test]
+fn the_route_refuses_a_company_without_an_url_and_writes_nothing() {
+    use super::refresh::requested;
+    let s = store(None);
+    let rec = Records::default();
+    let server = Server(Err("never fetched".into()));
+    let near = Timestamp::parse("2099-12-20T00:00:00Z").unwrap();
+    let e = block_on(requested(&s, &rec, &server, &Role::Support, run_at(near))).unwrap_err();
+    assert_eq!(e.code(), crate::Code::InvalidField);
+    assert!(rec.written.borrow().is_empty(), "not even the due warning");
+    let s = store(Some(URL));
+    let server = Server(Ok(metadata(&[A], None)));
+    let admin = Role::Admin {
+        company: "acme".into(),
+    };
+    let r = block_on(requested(&s, &rec, &server, &admin, run_at(NOW))).unwrap();
+    assert_eq!(r.outcome, Outcome::Unchanged);
+    let audit = rec.written.borrow().last().unwrap().args.clone();
+    assert_eq!(
+        audit[7],
+        crate::sql::Value::Text("admin".into()),
+        "the actor"
+    );
+}
