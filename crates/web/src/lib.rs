@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod cert_banner;
 pub use account::account_html;
 #[cfg(feature = "demo")]
 pub mod demo_pages;
