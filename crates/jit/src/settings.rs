@@ -73,6 +73,24 @@ pub struct SamlSettings {
     pub expired_certificates: ExpiredCertificates,
 }
 
+impl SamlSettings {
+    /// This IdP with these certificates, every optional setting at its default.
+    pub fn new(idp_entity_id: impl Into<String>, idp_certificates: Vec<String>) -> Self {
+        SamlSettings {
+            idp_entity_id: idp_entity_id.into(),
+            idp_certificates,
+            allow_sha1: false,
+            skew_seconds: None,
+            email_attributes: None,
+            sp_certificates: Vec::new(),
+            idp_sso_url: None,
+            attributes: None,
+            idp_metadata_url: None,
+            expired_certificates: ExpiredCertificates::Accept,
+        }
+    }
+}
+
 /// What a signature by a pinned certificate past its NotAfter gets. Entra ID and AD FS keep
 /// signing with expired certificates, and refusing them causes exactly the lock-out a rollover
 /// should avoid: accepting (with an audit note) is the default.
