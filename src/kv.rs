@@ -13,27 +13,6 @@ pub fn key(company: &str) -> String {
     format!("company:{company}")
 }
 
-/// Every company with a settings document (the keys `company:*`, page by page).
-pub async fn companies(kv: &KvStore) -> Result<Vec<String>, String> {
-    let (mut out, mut cursor) = (Vec::new(), None);
-    loop {
-        let mut list = kv.list().prefix("company:".into());
-        if let Some(c) = cursor {
-            list = list.cursor(c);
-        }
-        let page = list.execute().await.map_err(|e| format!("KV list: {e}"))?;
-        let names = page
-            .keys
-            .iter()
-            .filter_map(|k| k.name.strip_prefix("company:"));
-        out.extend(names.map(str::to_owned));
-        cursor = page.cursor.filter(|_| !page.list_complete);
-        if cursor.is_none() {
-            return Ok(out);
-        }
-    }
-}
-
 impl KvSettings {
     pub fn new(kv: KvStore) -> Self {
         KvSettings { kv }

@@ -9,9 +9,9 @@ use worker::{console_error, console_log, Env, Request, Response};
 
 use crate::admin::{admin_error, open};
 use crate::d1::D1Directory;
-use crate::kv::{companies, KvSettings};
+use crate::kv::KvSettings;
 use crate::platform::{new_reference, now, public_origin};
-use crate::respond::{reply, to_json};
+use crate::respond::{log_line, reply, to_json};
 use crate::routes::RouteContext;
 
 /// The import's fetch (no redirects, 256 KiB, 10 s, errors that say nothing of the content).
@@ -56,15 +56,14 @@ pub async fn daily(env: &Env) {
     let (Ok(kv), Ok(db)) = (env.kv("SETTINGS"), env.d1("DB")) else {
         return console_error!("{{\"event\":\"idp_refresh_run\",\"error\":\"no SETTINGS or DB\"}}");
     };
-    let list = companies(&kv).await.unwrap_or_else(|e| {
-        console_error!(
-            "{{\"event\":\"idp_refresh_run\",\"error\":{}}}",
-            to_json(&e)
-        );
+    let keys = crate::d1_js::kv_keys(env, "SETTINGS", "company:").await;
+    let list = keys.unwrap_or_else(|e| {
+        console_error!("{}", log_line("idp_refresh_run", "", "", &format!("{e:?}")));
         Vec::new()
     });
+    let list = list.iter().filter_map(|k| k.strip_prefix("company:"));
     let (settings, dir) = (KvSettings::new(kv), D1Directory::new(db));
-    for company in &list {
+    for company in list {
         let reference = new_reference();
         let run = Run::new(company, now(), &reference, "cron").loopback(loopback(env));
         match refresh(&settings, &dir, &Fetcher, run).await {
