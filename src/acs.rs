@@ -194,35 +194,14 @@ pub async fn metadata_route(req: Request, ctx: RouteContext) -> worker::Result<R
     harden(resp)
 }
 
-/// (company, SHA-256 of the `SP_KEYS` secret, that company's parsed keys).
-type SpKeyCache = Vec<(String, [u8; 32], Vec<saml_verify::DecryptionKey>)>;
-
 thread_local! {
-    /// Parsed SP keys per company, with the SHA-256 of the secret they came from: parsing RSA
-    /// private keys on every request would cost more than verifying.
-    static SP_KEY_CACHE: std::cell::RefCell<SpKeyCache> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    /// Parsed SP keys per company (see [`web::sp_key_cache`]).
+    static SP_KEY_CACHE: std::cell::RefCell<web::sp_key_cache::SpKeyCache> =
+        const { std::cell::RefCell::new(web::sp_key_cache::SpKeyCache::new()) };
 }
 
 /// The company's SP decryption keys from the `SP_KEYS` secret (none when it is not set).
 fn sp_keys(env: &Env, company: &str) -> Result<Vec<saml_verify::DecryptionKey>, String> {
-    use sha2::{Digest, Sha256};
     let secret = secret(env, "SP_KEYS");
-    let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
-    let cached = SP_KEY_CACHE.with(|c| {
-        c.borrow()
-            .iter()
-            .find(|(co, d, _)| co == company && *d == digest)
-            .map(|(_, _, k)| k.clone())
-    });
-    if let Some(keys) = cached {
-        return Ok(keys);
-    }
-    let keys = web::sp_keys_from_secret(&secret, company)?;
-    SP_KEY_CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        c.retain(|(co, _, _)| co != company);
-        c.push((company.to_owned(), digest, keys.clone()));
-    });
-    Ok(keys)
+    SP_KEY_CACHE.with(|c| c.borrow_mut().keys(&secret, company))
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use jit::admin::{authorize, Action, Role};
+use jit::endpoints::WithEndpoints;
 use jit::ports::{AdminDirectory, Directory, StoreError};
 use jit::settings::{is_identifier, CompanySettings, FieldError};
 use jit::usecases::users::{create_user as create, NewUser};
@@ -99,23 +100,7 @@ pub(crate) fn with_endpoints<'a>(
     company: &str,
     s: &'a CompanySettings,
 ) -> WithEndpoints<'a> {
-    let sp = endpoints(env, company);
-    WithEndpoints {
-        settings: s,
-        sp_entity_id: sp.entity_id,
-        acs_url: sp.acs_url,
-        metadata_url: sp.metadata_url,
-    }
-}
-
-/// The settings document's members, then the SP's endpoints.
-#[derive(serde::Serialize)]
-pub(crate) struct WithEndpoints<'a> {
-    #[serde(flatten)]
-    settings: &'a CompanySettings,
-    sp_entity_id: String,
-    acs_url: String,
-    metadata_url: String,
+    WithEndpoints::new(s, endpoints(env, company))
 }
 
 /// `PUT /admin/companies/{company}`: the whole settings document.

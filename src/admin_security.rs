@@ -7,7 +7,7 @@ use jit::admin::{Action, SecurityChange};
 use jit::ports::AdminDirectory;
 use jit::settings::FieldError;
 use jit::tokens::TokenKind;
-use jit::usecases::metadata::{self, Source, MAX_METADATA_BYTES};
+use jit::usecases::metadata::{self, Source, FETCH_SECONDS, MAX_METADATA_BYTES};
 use jit::usecases::{company, tokens};
 use jit::Code;
 use worker::{Request, Response};
@@ -19,23 +19,33 @@ use crate::routes::RouteContext;
 
 /// Fold IdP metadata (pasted, or fetched from its URL) into the change's IdP fields.
 pub async fn resolve_metadata(change: &mut SecurityChange, origin: &str) -> Result<(), FieldError> {
-    let (xml, fetched) = match metadata::source(change, web::is_loopback_origin(origin))? {
+    let (xml, url) = match metadata::source(change, web::is_loopback_origin(origin))? {
         Source::None => return Ok(()),
-        Source::Pasted(xml) => (xml, false),
+        Source::Pasted(xml) => (xml, None),
         Source::Fetch(url) => {
             let xml = fetch(&url).await.map_err(|reason| FieldError {
                 field: "idp_metadata_url".into(),
                 reason,
             })?;
-            (xml, true)
+            (xml, Some(url))
         }
     };
-    metadata::import(change, &xml, fetched)
+    metadata::import(change, &xml, url.as_deref())
 }
 
 /// GET the metadata: no redirects (each hop would escape the scheme check), at most
-/// [`MAX_METADATA_BYTES`] read, and errors that say nothing of what the URL returned.
-async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+/// [`MAX_METADATA_BYTES`] read within [`FETCH_SECONDS`], and errors that say nothing of what
+/// the URL returned.
+pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    use futures_util::future::{select, Either};
+    let limit = worker::Delay::from(std::time::Duration::from_secs(FETCH_SECONDS));
+    match select(Box::pin(fetch_within(url)), Box::pin(limit)).await {
+        Either::Left((r, _)) => r,
+        Either::Right(_) => Err(format!("no answer within {FETCH_SECONDS} s")),
+    }
+}
+
+async fn fetch_within(url: &str) -> Result<Vec<u8>, String> {
     use futures_util::StreamExt;
     // web_sys's RequestInit directly: worker::RequestInit's conversion carries the whole `cf`
     // options serializer (image resizing and more) into the bundle.

@@ -4,16 +4,20 @@
 use jit::lifecycle::account::{Binding, Found};
 use jit::lifecycle::plan::Plan;
 use jit::policy::COUNTS_FOR_DOMAIN_SQL;
+use jit::ports::IdpRecords;
 use jit::ports::{
     AdminDirectory, AuditEntry, AuditRow, CompanyFacts, Directory, StoreError, TokenInfo,
     TokenOwner, User,
 };
 use jit::retention::{Purge, Table};
+use jit::rollover::CertFacts;
 use jit::scim_api::Sql;
 use jit::settings::Named;
 use jit::sql::{self, rows, Stmt, Value, USER_SELECT};
+use jit::sql_idp;
 use jit::tokens::TokenKind;
 use saml_verify::Timestamp;
+use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -137,10 +141,7 @@ impl Directory for D1Directory {
         assertion_id: &str,
         expires: Timestamp,
     ) -> Result<bool, StoreError> {
-        let stmt = self.stmt(
-            "INSERT INTO used_assertions (company, assertion_id, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            &[company.into(), assertion_id.into(), (expires.0 as f64).into()],
-        )?;
+        let stmt = self.prepare(&sql::claim_assertion(company, assertion_id, expires))?;
         Ok(changes(&d1_js::run(&stmt).await?)? == 1)
     }
 
@@ -173,6 +174,25 @@ impl Directory for D1Directory {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         d1_js::run(&self.prepare(&sql::audit(entry))?).await?;
         Ok(())
+    }
+}
+
+impl IdpRecords for D1Directory {
+    async fn certificate_facts(
+        &self,
+        company: &str,
+    ) -> Result<BTreeMap<String, CertFacts>, StoreError> {
+        let found = self.rows(&sql_idp::certificate_facts(company)).await?;
+        let json = found
+            .first()
+            .map(|r| rows::col_opt(r, "facts"))
+            .transpose()?;
+        sql_idp::facts_from_json(json.flatten().as_deref().unwrap_or("[]"))
+            .map_err(|e| StoreError::Corrupt(format!("D1: idp_certificates: {e}")))
+    }
+
+    async fn write(&self, stmts: &[Stmt]) -> Result<(), StoreError> {
+        self.batch_applied(stmts).await.map(|_| ())
     }
 }
 
@@ -254,35 +274,8 @@ impl AdminDirectory for D1Directory {
         workspaces: &[Named],
         sets: &[Named],
     ) -> Result<(), StoreError> {
-        let mut batch = vec![
-            self.stmt(
-                "DELETE FROM workspaces WHERE company = ?1",
-                &[company.into()],
-            )?,
-            self.stmt(
-                "DELETE FROM permission_sets WHERE company = ?1",
-                &[company.into()],
-            )?,
-        ];
-        for w in workspaces {
-            batch.push(self.stmt(
-                "INSERT INTO workspaces (company, id, name) VALUES (?1, ?2, ?3)",
-                &[company.into(), w.id.as_str().into(), w.name.as_str().into()],
-            )?);
-        }
-        for p in sets {
-            batch.push(self.stmt(
-                "INSERT INTO permission_sets (company, id, name, admin) VALUES (?1, ?2, ?3, ?4)",
-                &[
-                    company.into(),
-                    p.id.as_str().into(),
-                    p.name.as_str().into(),
-                    i32::from(p.admin).into(),
-                ],
-            )?);
-        }
-        d1_js::batch(&self.db, &batch).await?;
-        Ok(())
+        let batch = sql::replace_catalog(company, workspaces, sets);
+        self.batch_applied(&batch).await.map(|_| ())
     }
 
     /// Store a new token's hash.

@@ -14,6 +14,7 @@ mod demo;
 mod kv;
 mod pages;
 mod platform;
+mod refresh;
 mod respond;
 mod routes;
 mod scim_routes;
@@ -51,10 +52,14 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     }
 }
 
-/// Cron Trigger: drop expired replay-cache entries and AuthnRequest IDs, and audit rows past
-/// `AUDIT_RETENTION_DAYS`, in bounded batches ([`jit::retention`]); one log line per table.
+/// Cron Triggers: daily, the IdP refresh ([`refresh::daily`]); otherwise (every 30 minutes) drop
+/// expired replay-cache entries and AuthnRequest IDs, and audit rows past `AUDIT_RETENTION_DAYS`,
+/// in bounded batches ([`jit::retention`]); one log line per table.
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if event.cron() == refresh::DAILY {
+        return refresh::daily(&env).await;
+    }
     // Unset: the default. Set to anything but a string (`= 3650` unquoted): refused loudly, not
     // silently taken for unset.
     let days = worker::js_sys::Reflect::get(&env, &jit::retention::RETENTION_VAR.into())

@@ -104,6 +104,7 @@ pub async fn security_page(req: Request, ctx: RouteContext) -> worker::Result<Re
         csrf: &csrf,
         sp: &sp,
         saved,
+        now: now(),
     };
     html(
         200,

@@ -67,6 +67,9 @@ pub async fn route(req: Request, env: Env) -> worker::Result<Response> {
         (Patch, ["admin", "companies", c, "security"]) => {
             Box::pin(admin_security::patch_security(req, ctx(&[("company", c)])))
         }
+        (Post, ["admin", "companies", c, "idp", "refresh"]) => {
+            Box::pin(crate::refresh::refresh_route(req, ctx(&[("company", c)])))
+        }
         (Post, ["admin", "companies", c, k @ ("tokens" | "scim-tokens")]) => Box::pin(
             admin_security::create_token(req, ctx(&[("company", c), ("kind", k)])),
         ),

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use crate::lifecycle::{AttributeNames, GroupMappings};
-use crate::settings::{CompanySettings, FieldError};
+use crate::settings::{CompanySettings, ExpiredCertificates, FieldError};
 
 /// The caller, once authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +88,12 @@ pub struct SecurityChange {
     /// `saml.attributes` (the defaults are stored as absent).
     pub attributes: Option<AttributeNames>,
     pub group_mappings: Option<GroupMappings>,
+    /// `saml.expired_certificates`.
+    pub expired_certificates: Option<ExpiredCertificates>,
+    /// Set by [`crate::usecases::metadata::import`] (never from JSON): the URL the metadata was
+    /// fetched from, stored as `saml.idp_metadata_url` so the daily refresh keeps it fresh.
+    #[serde(skip)]
+    pub fetched_from: Option<String>,
 }
 
 /// Why a change was not applied.
@@ -131,6 +137,11 @@ pub fn apply(
     }
     if let Some(certs) = &change.idp_certificates {
         next.saml.idp_certificates = certs.clone();
+        // Certificates from an URL keep following it; pasted or typed ones end the refresh.
+        next.saml.idp_metadata_url = change.fetched_from.clone();
+    }
+    if let Some(policy) = change.expired_certificates {
+        next.saml.expired_certificates = policy;
     }
     if let Some(url) = &change.idp_sso_url {
         next.saml.idp_sso_url = (!url.trim().is_empty()).then(|| url.trim().to_owned());
@@ -208,16 +219,7 @@ mod tests {
             version: 1,
             display_name: "Acme".into(),
             dashboard_url: "https://dash.example.com".into(),
-            saml: SamlSettings {
-                idp_entity_id: "https://idp".into(),
-                idp_certificates: vec![],
-                allow_sha1: false,
-                skew_seconds: None,
-                email_attributes: None,
-                sp_certificates: vec![],
-                idp_sso_url: None,
-                attributes: None,
-            },
+            saml: SamlSettings::new("https://idp", vec![]),
             provisioning: Provisioning {
                 enabled,
                 default_workspace: Some("main".into()),

@@ -22,6 +22,27 @@ impl SpEndpoints {
     }
 }
 
+/// The settings document's members, then the SP's endpoints (`GET`/`PUT`/`PATCH` answers).
+#[derive(serde::Serialize)]
+pub struct WithEndpoints<'a> {
+    #[serde(flatten)]
+    pub settings: &'a crate::settings::CompanySettings,
+    pub sp_entity_id: String,
+    pub acs_url: String,
+    pub metadata_url: String,
+}
+
+impl<'a> WithEndpoints<'a> {
+    pub fn new(settings: &'a crate::settings::CompanySettings, sp: SpEndpoints) -> Self {
+        WithEndpoints {
+            settings,
+            sp_entity_id: sp.entity_id,
+            acs_url: sp.acs_url,
+            metadata_url: sp.metadata_url,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

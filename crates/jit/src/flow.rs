@@ -142,7 +142,7 @@ async fn run<S: SettingsStore, D: Directory>(
     dir: &D,
 ) -> Result<SignedIn, Failure> {
     let company = load_company(req, settings).await?;
-    let (v, skew_seconds) = verify(req, &company)?;
+    let (v, skew_seconds, cert_note) = verify(req, &company)?;
     claim(req, dir, &v, skew_seconds).await?;
     let email = v.email.as_deref().map(str::to_ascii_lowercase);
     let known = Known {
@@ -153,7 +153,7 @@ async fn run<S: SettingsStore, D: Directory>(
         let r = Refusal::new(Code::EmailMissing, "the assertion carries no email");
         return Err(known.fail(r));
     };
-    let written = crate::sign_in::account(req, dir, &company, &v, &email, known).await?;
+    let written = crate::sign_in::account(req, dir, &company, &v, &email, known, cert_note).await?;
     let session = issue_session(req, &email, &written.user_id, &v).map_err(|r| known.fail(r))?;
     let (redirect, relay_state_followed) =
         redirect::target(req.relay_state, &company.dashboard_url);
@@ -184,11 +184,13 @@ async fn load_company<S: SettingsStore>(
     }
 }
 
-/// Verify the response against the company's trust settings; also the skew allowance in force.
+/// Verify the response against the company's trust settings; also the skew allowance in force,
+/// and the audit note of a signature by an expired certificate that the company accepts
+/// ([`crate::expiry::signature_rule`]).
 fn verify(
     req: &AcsRequest<'_>,
     company: &CompanySettings,
-) -> Result<(VerifiedAssertion, u32), Failure> {
+) -> Result<(VerifiedAssertion, u32, Option<String>), Failure> {
     let mut trust = company
         .trust(req.sp_entity_id, req.acs_url, req.sp_keys)
         .map_err(|e| Failure::bare(Refusal::new(Code::IdpNotConfigured, e.to_string())))?;
@@ -200,7 +202,27 @@ fn verify(
         saml_verify::InResponseTo::CallerChecks,
     )
     .map_err(|e| Failure::bare(Refusal::from(&e)))?;
-    Ok((v, trust.skew_seconds))
+    let signer = trust
+        .idp_keys
+        .iter()
+        .find(|k| k.fingerprint() == v.signing_key);
+    let note = match signer {
+        Some(k) => crate::expiry::signature_rule(
+            company.saml.expired_certificates,
+            &v.signing_key,
+            k.not_after(),
+            req.now,
+        )
+        .map_err(|r| {
+            Known {
+                email: None,
+                assertion_id: &v.assertion_id,
+            }
+            .fail(r)
+        })?,
+        None => None,
+    };
+    Ok((v, trust.skew_seconds, note))
 }
 
 /// SP-initiated: the InResponseTo must name a request this SP issued and has not used. Then the

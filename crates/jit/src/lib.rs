@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod endpoints;
+pub mod expiry;
 pub mod flow;
 pub mod hex;
 pub mod lifecycle;
@@ -17,12 +18,14 @@ pub mod refusal;
 pub mod refusal_text;
 pub mod request_id;
 pub mod retention;
+pub mod rollover;
 pub mod scim_api;
 pub mod session;
 pub mod settings;
 pub mod sign_in;
 pub mod sp_initiated;
 pub mod sql;
+pub mod sql_idp;
 pub mod test_sign_in;
 pub mod tokens;
 pub mod usecases;

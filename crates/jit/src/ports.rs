@@ -113,6 +113,12 @@ pub enum AuditEvent {
     /// The company's settings changed through the security API or page: the detail names the
     /// settings, never their values; the actor says who.
     SettingsChanged,
+    /// The IdP metadata was refreshed from its URL (README "Certificate rollover").
+    IdpRefreshed,
+    /// A refresh changed nothing: fetch failure, not metadata, expired, another entity.
+    IdpRefreshFailed,
+    /// A pinned IdP certificate expires within 30 or 7 days (once per threshold).
+    IdpCertificateExpiring,
 }
 
 impl AuditEvent {
@@ -128,6 +134,9 @@ impl AuditEvent {
             AuditEvent::Deleted => "deleted",
             AuditEvent::SessionsRevoked => "sessions_revoked",
             AuditEvent::SettingsChanged => "settings_changed",
+            AuditEvent::IdpRefreshed => "idp_refreshed",
+            AuditEvent::IdpRefreshFailed => "idp_refresh_failed",
+            AuditEvent::IdpCertificateExpiring => "idp_certificate_expiring",
         }
     }
 }
@@ -326,4 +335,23 @@ pub trait AdminDirectory: Directory {
         id: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
+}
+
+/// The IdP certificate lifecycle's records (D1 `idp_sources`, `idp_certificates`).
+pub trait IdpRecords {
+    /// What is remembered of each certificate of `company`, by fingerprint.
+    async fn certificate_facts(
+        &self,
+        company: &str,
+    ) -> Result<std::collections::BTreeMap<String, crate::rollover::CertFacts>, StoreError>;
+
+    /// Run statements of [`crate::sql_idp`] and [`crate::sql`] as one batch (one transaction).
+    async fn write(&self, stmts: &[crate::sql::Stmt]) -> Result<(), StoreError>;
+}
+
+/// GET the IdP metadata at an URL the caller checked ([`crate::usecases::metadata::fetchable`]):
+/// no redirects followed, at most [`crate::usecases::metadata::MAX_METADATA_BYTES`] read, and
+/// an error that says nothing of what the URL returned.
+pub trait MetadataFetcher {
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, String>;
 }

@@ -96,6 +96,9 @@ codes! {
     DomainNotAllowed = "domain_not_allowed", 403, DomainNotAllowed;
     DefaultWorkspaceMissing = "default_workspace_missing", 403, NoAccount;
     DefaultPermissionSetMissing = "default_permission_set_missing", 403, NoAccount;
+    /// The pinned certificate that verified is past its NotAfter and the company's
+    /// `saml.expired_certificates` is `refuse`.
+    CertificateExpired = "certificate_expired", 403, NotVerified;
     // --- the account lifecycle (issue #13)
     /// A name or groups attribute too long, or too many groups.
     AttributeInvalid = "attribute_invalid", 403, NotVerified;

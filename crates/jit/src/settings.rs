@@ -63,6 +63,49 @@ pub struct SamlSettings {
     /// (Okta, Entra ID, AD FS, Google Workspace, LDAP names).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<AttributeNames>,
+    /// The IdP's metadata URL: when set, the daily refresh (README "Certificate rollover")
+    /// keeps `idp_certificates` (and the SSO URL) in step with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_metadata_url: Option<String>,
+    /// A signature by a pinned certificate past its NotAfter: accepted with a warning (the
+    /// default) or refused (`certificate_expired`).
+    #[serde(default, skip_serializing_if = "ExpiredCertificates::is_default")]
+    pub expired_certificates: ExpiredCertificates,
+}
+
+impl SamlSettings {
+    /// This IdP with these certificates, every optional setting at its default.
+    pub fn new(idp_entity_id: impl Into<String>, idp_certificates: Vec<String>) -> Self {
+        SamlSettings {
+            idp_entity_id: idp_entity_id.into(),
+            idp_certificates,
+            allow_sha1: false,
+            skew_seconds: None,
+            email_attributes: None,
+            sp_certificates: Vec::new(),
+            idp_sso_url: None,
+            attributes: None,
+            idp_metadata_url: None,
+            expired_certificates: ExpiredCertificates::Accept,
+        }
+    }
+}
+
+/// What a signature by a pinned certificate past its NotAfter gets. Entra ID and AD FS keep
+/// signing with expired certificates, and refusing them causes exactly the lock-out a rollover
+/// should avoid: accepting (with an audit note) is the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiredCertificates {
+    #[default]
+    Accept,
+    Refuse,
+}
+
+impl ExpiredCertificates {
+    fn is_default(&self) -> bool {
+        *self == ExpiredCertificates::Accept
+    }
 }
 
 /// Automatic user provisioning.
@@ -173,6 +216,17 @@ impl CompanySettings {
             return Err(FieldError::new(
                 "saml.idp_sso_url",
                 "must be an absolute http(s) URL",
+            ));
+        }
+        if self
+            .saml
+            .idp_metadata_url
+            .as_deref()
+            .is_some_and(|u| !is_http_url(u))
+        {
+            return Err(FieldError::new(
+                "saml.idp_metadata_url",
+                "must be an absolute https URL",
             ));
         }
         for (i, pem) in self.saml.sp_certificates.iter().enumerate() {

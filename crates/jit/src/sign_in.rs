@@ -25,6 +25,8 @@ struct Ctx<'a> {
     profile: Profile,
     binding: Option<Binding>,
     known: Known<'a>,
+    /// The audit note of a signature by an expired certificate (accepted).
+    cert_note: Option<String>,
 }
 
 /// The account a sign-in wrote.
@@ -45,10 +47,12 @@ pub(crate) async fn account<D: Directory>(
     v: &VerifiedAssertion,
     email: &str,
     known: Known<'_>,
+    cert_note: Option<String>,
 ) -> Result<Written, Failure> {
-    let ctx = context(req, company, v, email, known)?;
+    let ctx = context(req, company, v, email, known, cert_note)?;
     for _ in 0..2 {
-        let plan = plan_sign_in(&ctx, dir).await?;
+        let mut plan = plan_sign_in(&ctx, dir).await?;
+        plan.signing_key = Some(v.signing_key.clone());
         if dir.write_sign_in(&plan).await.map_err(|e| known.store(e))? {
             return Ok(match plan.write {
                 Write::Create(u) => Written {
@@ -81,7 +85,7 @@ pub(crate) async fn dry_run<D: Directory>(
         email: Some(email),
         assertion_id: &v.assertion_id,
     };
-    let ctx = context(req, company, v, email, known).map_err(|f| f.refusal)?;
+    let ctx = context(req, company, v, email, known, None).map_err(|f| f.refusal)?;
     plan_sign_in(&ctx, dir).await.map_err(|f| f.refusal)
 }
 
@@ -91,6 +95,7 @@ fn context<'a>(
     v: &'a VerifiedAssertion,
     email: &'a str,
     known: Known<'a>,
+    cert_note: Option<String>,
 ) -> Result<Ctx<'a>, Failure> {
     let profile = profile::read(v, &company.attribute_names()).map_err(|e| match e {
         ProfileError::Markup(a) => known.fail(Refusal::new(
@@ -110,6 +115,7 @@ fn context<'a>(
         profile,
         binding: binding(&v.issuer, &v.name_id, v.name_id_format.as_deref()),
         known,
+        cert_note,
     })
 }
 
@@ -165,7 +171,14 @@ pub(crate) fn default_membership(company: &CompanySettings) -> Option<Membership
     }
 }
 
-/// The `signed_in` / `provisioned` row's note about the groups.
+/// The `signed_in` / `provisioned` row's note: `first` (about the groups), then the expired
+/// certificate's, `; `-separated.
+fn note(first: Option<&str>, ctx: &Ctx<'_>) -> Option<String> {
+    let parts: Vec<&str> = first.into_iter().chain(ctx.cert_note.as_deref()).collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The note about the groups.
 fn groups_note(profile: &Profile) -> Option<&'static str> {
     (profile.groups == Groups::Overage).then_some("groups_overage: memberships unchanged")
 }
@@ -257,7 +270,7 @@ async fn plan_new<D: Directory>(ctx: &Ctx<'_>, dir: &D) -> Result<Plan, Failure>
         active: true,
         ..User::default()
     };
-    let note = match (uses_default, groups_note(&ctx.profile)) {
+    let first_note = match (uses_default, groups_note(&ctx.profile)) {
         (true, Some(_)) => "groups_overage: default membership",
         (true, None) => "memberships: default",
         (false, _) => "memberships: group mappings",
@@ -269,7 +282,7 @@ async fn plan_new<D: Directory>(ctx: &Ctx<'_>, dir: &D) -> Result<Plan, Failure>
         binding,
         given,
         &base_entry(ctx),
-        Some(note),
+        note(Some(first_note), ctx).as_deref(),
     ))
 }
 
@@ -323,6 +336,6 @@ async fn plan_existing<D: Directory>(
         binding,
         &outcome,
         &base_entry(ctx),
-        groups_note(&ctx.profile),
+        note(groups_note(&ctx.profile), ctx).as_deref(),
     ))
 }

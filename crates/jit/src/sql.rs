@@ -13,6 +13,7 @@ use crate::lifecycle::plan::{MembershipWrite, Plan, Update, Write};
 use crate::lifecycle::Membership;
 use crate::policy::email_domain;
 use crate::ports::{AuditEntry, User};
+use crate::settings::Named;
 
 /// A bound value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +134,86 @@ pub fn company_facts(company: &str, domain: &str, ws: &[String], ps: &[String]) 
     )
 }
 
+/// The cron's purge: replay-cache entries, then answered AuthnRequest IDs, that have expired.
+pub fn purge_expired(now: saml_verify::Timestamp) -> [Stmt; 2] {
+    let at = || vec![Value::Int(now.0)];
+    [
+        stmt("DELETE FROM used_assertions WHERE expires_at <= ?1", at()),
+        stmt("DELETE FROM authn_requests WHERE expires_at <= ?1", at()),
+    ]
+}
+
+/// Remember a used assertion ID until `expires` (1 change; 0 when already used: a replay).
+pub fn claim_assertion(company: &str, assertion_id: &str, expires: saml_verify::Timestamp) -> Stmt {
+    stmt(
+        "INSERT INTO used_assertions (company, assertion_id, expires_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT DO NOTHING",
+        vec![company.into(), assertion_id.into(), Value::Int(expires.0)],
+    )
+}
+
+/// Whether a permission set of the company grants the admin surfaces (column `admin`).
+pub fn is_admin_set(company: &str, permission_set: &str) -> Stmt {
+    stmt(
+        "SELECT admin FROM permission_sets WHERE company = ?1 AND id = ?2",
+        vec![company.into(), permission_set.into()],
+    )
+}
+
+/// Store a new admin token's hash.
+pub fn insert_token(company: &str, id: &str, hash: &str, now: saml_verify::Timestamp) -> Stmt {
+    stmt(
+        "INSERT INTO admin_tokens (company, id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        vec![
+            company.into(),
+            id.into(),
+            hash.into(),
+            Value::Text(now.to_string()),
+        ],
+    )
+}
+
+/// Revoke an unrevoked token (1 change, or 0 when there was none).
+pub fn revoke_token(company: &str, id: &str, now: saml_verify::Timestamp) -> Stmt {
+    stmt(
+        "UPDATE admin_tokens SET revoked_at = ?3 WHERE company = ?1 AND id = ?2 \
+         AND revoked_at IS NULL",
+        vec![company.into(), id.into(), Value::Text(now.to_string())],
+    )
+}
+
+/// Replace the company's workspaces and permission sets (one batch, one transaction).
+pub fn replace_catalog(company: &str, workspaces: &[Named], sets: &[Named]) -> Vec<Stmt> {
+    let mut out = vec![
+        stmt(
+            "DELETE FROM workspaces WHERE company = ?1",
+            vec![company.into()],
+        ),
+        stmt(
+            "DELETE FROM permission_sets WHERE company = ?1",
+            vec![company.into()],
+        ),
+    ];
+    for w in workspaces {
+        out.push(stmt(
+            "INSERT INTO workspaces (company, id, name) VALUES (?1, ?2, ?3)",
+            vec![company.into(), w.id.as_str().into(), w.name.as_str().into()],
+        ));
+    }
+    for p in sets {
+        out.push(stmt(
+            "INSERT INTO permission_sets (company, id, name, admin) VALUES (?1, ?2, ?3, ?4)",
+            vec![
+                company.into(),
+                p.id.as_str().into(),
+                p.name.as_str().into(),
+                p.admin.into(),
+            ],
+        ));
+    }
+    out
+}
+
 /// Guard of every statement after the first: the account exists (and, for updates, is active).
 const GUARD: &str = "EXISTS (SELECT 1 FROM users WHERE company = ?1 AND id = ?2 AND active = 1)";
 
@@ -234,8 +315,36 @@ pub fn sign_in_batch(plan: &Plan) -> Vec<Stmt> {
     // Audit rows go last, guarded like the rest: after a lost insert, the account with this
     // ID does not exist, so nothing of this plan is written.
     debug_assert!(plan.audit.iter().all(|e| &e.company == company));
+    if let (Some(fp), Some(first)) = (&plan.signing_key, plan.audit.first()) {
+        out.push(first_verified(company, user_id, fp, first.at));
+    }
     out.extend(plan.audit.iter().map(|e| guarded_audit(e, user_id)));
     out
+}
+
+/// Record when the IdP certificate `fingerprint` first verified a sign-in (the rollover's
+/// evidence that the IdP signs with it): written the first time only, guarded like the rest.
+pub fn first_verified(
+    company: &str,
+    user_id: &str,
+    fingerprint: &str,
+    at: saml_verify::Timestamp,
+) -> Stmt {
+    stmt(
+        format!(
+            "INSERT INTO idp_certificates (company, fingerprint, first_verified_at) \
+             SELECT ?1, ?3, ?4 WHERE {GUARD} \
+             ON CONFLICT (company, fingerprint) DO UPDATE SET \
+             first_verified_at = excluded.first_verified_at \
+             WHERE idp_certificates.first_verified_at IS NULL"
+        ),
+        vec![
+            company.into(),
+            user_id.into(),
+            fingerprint.into(),
+            Value::Text(at.to_string()),
+        ],
+    )
 }
 
 fn update(up: &Update) -> Vec<Stmt> {

@@ -26,16 +26,10 @@ fn settings() -> CompanySettings {
         version: 1,
         display_name: "Acme".into(),
         dashboard_url: DASH.into(),
-        saml: SamlSettings {
-            idp_entity_id: "https://idp.example.org/saml2/metadata".into(),
-            idp_certificates: vec![String::from_utf8(vector("keys/idp.crt")).unwrap()],
-            allow_sha1: false,
-            skew_seconds: None,
-            email_attributes: None,
-            sp_certificates: vec![],
-            idp_sso_url: None,
-            attributes: None,
-        },
+        saml: SamlSettings::new(
+            "https://idp.example.org/saml2/metadata",
+            vec![String::from_utf8(vector("keys/idp.crt")).unwrap()],
+        ),
         provisioning: Provisioning {
             enabled: true,
             default_workspace: Some("main".into()),

@@ -44,10 +44,15 @@ fn to_json(s: &Stmt) -> Json {
 
 /// Run the steps on a fresh database; one result per step.
 fn run(steps: &[Step]) -> Vec<Json> {
-    let migrations: Vec<String> = ["0001_init", "0002_admin", "0003_lifecycle"]
-        .iter()
-        .map(|m| format!("{ROOT}/migrations/{m}.sql"))
-        .collect();
+    let migrations: Vec<String> = [
+        "0001_init",
+        "0002_admin",
+        "0003_lifecycle",
+        "0006_idp_lifecycle",
+    ]
+    .iter()
+    .map(|m| format!("{ROOT}/migrations/{m}.sql"))
+    .collect();
     let steps: Vec<Json> = steps
         .iter()
         .map(|s| match s {
@@ -115,6 +120,7 @@ fn create(u: User) -> Step {
         write: Write::Create(u),
         audit: vec![entry(AuditEvent::Provisioned)],
         memberships_after: vec![],
+        signing_key: None,
     }))
 }
 
@@ -136,6 +142,7 @@ fn update(id: &str, email: &str, memberships: MembershipWrite) -> Step {
         }),
         audit: vec![entry(AuditEvent::SignedIn), entry(AuditEvent::Updated)],
         memberships_after: vec![],
+        signing_key: None,
     }))
 }
 

@@ -16,15 +16,15 @@ const OID: u8 = 0x06;
 const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 
 /// One TLV: its tag, its contents, what follows it, and the whole TLV.
-struct Tlv<'a> {
-    tag: u8,
-    body: &'a [u8],
-    rest: &'a [u8],
-    whole: &'a [u8],
+pub(crate) struct Tlv<'a> {
+    pub tag: u8,
+    pub body: &'a [u8],
+    pub rest: &'a [u8],
+    pub whole: &'a [u8],
 }
 
 /// Read one TLV with a definite length (DER allows no other).
-fn tlv(data: &[u8]) -> Option<Tlv<'_>> {
+pub(crate) fn tlv(data: &[u8]) -> Option<Tlv<'_>> {
     let tag = *data.first()?;
     let first = *data.get(1)? as usize;
     let (len, hdr) = if first < 0x80 {
@@ -50,7 +50,7 @@ fn tlv(data: &[u8]) -> Option<Tlv<'_>> {
 }
 
 /// Read a TLV that must have `tag`.
-fn expect(data: &[u8], tag: u8) -> Option<Tlv<'_>> {
+pub(crate) fn expect(data: &[u8], tag: u8) -> Option<Tlv<'_>> {
     tlv(data).filter(|t| t.tag == tag)
 }
 

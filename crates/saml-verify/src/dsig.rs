@@ -217,9 +217,13 @@ fn x509_certificates(doc: &Document, keyinfo: NodeId) -> Vec<Vec<u8>> {
 }
 
 /// Verify `sig` (XML-DSig §3.2: reference validation, then signature validation) with the
-/// pinned keys. Returns the canonical bytes of the signed element, minus the signature: the only
-/// bytes identity may later be read from.
-pub(crate) fn verify(doc: &Document, sig: &Signature, trust: &Trust) -> Result<Vec<u8>, Error> {
+/// pinned keys. Returns the canonical bytes of the signed element, minus the signature (the only
+/// bytes identity may later be read from), and the SHA-256 fingerprint of the key that verified.
+pub(crate) fn verify(
+    doc: &Document,
+    sig: &Signature,
+    trust: &Trust,
+) -> Result<(Vec<u8>, String), Error> {
     if (sig.sig_alg == HashAlg::Sha1 || sig.digest_alg == HashAlg::Sha1) && !trust.allow_sha1 {
         return Err(Error::Sha1Forbidden);
     }
@@ -257,16 +261,16 @@ pub(crate) fn verify(doc: &Document, sig: &Signature, trust: &Trust) -> Result<V
     } else {
         named.clone()
     };
-    let ok = candidates
+    let signer = candidates
         .iter()
-        .any(|k| k.verify(sig.sig_alg, &hashed, &sig.signature_value));
-    if !ok {
+        .find(|k| k.verify(sig.sig_alg, &hashed, &sig.signature_value));
+    let Some(signer) = signer else {
         return Err(if named.is_empty() && !sig.keyinfo_certs.is_empty() {
             Error::UntrustedKey
         } else {
             Error::SignatureInvalid
         });
-    }
+    };
     // Reference validation (§3.2.1), now that a pinned key signed SignedInfo.
     let mut signed = Vec::with_capacity(4096);
     canonicalize(
@@ -281,5 +285,5 @@ pub(crate) fn verify(doc: &Document, sig: &Signature, trust: &Trust) -> Result<V
     if sig.digest_alg.digest(&signed) != sig.digest_value {
         return Err(Error::DigestMismatch);
     }
-    Ok(signed)
+    Ok((signed, signer.fingerprint()))
 }

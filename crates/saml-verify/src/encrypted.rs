@@ -8,13 +8,14 @@ use crate::{reparse, signatures, the_assertion, Located};
 
 /// Decrypt an EncryptedAssertion (from the verified Response bytes when the Response is signed)
 /// and read it: from its own verified signature if it has one, else from the decrypted bytes of
-/// the signed Response. With no signature anywhere, nothing is read.
+/// the signed Response. With no signature anywhere, nothing is read. Also the fingerprint of the
+/// key that verified the assertion's own signature, when it has one.
 pub(crate) fn fields(
     doc: &Document,
     ea: NodeId,
     resp_doc: Option<&Document>,
     trust: &Trust,
-) -> Result<(assertion::AssertionFields, bool), Error> {
+) -> Result<(assertion::AssertionFields, Option<String>), Error> {
     let (src, ea) = match resp_doc {
         Some(d) => match the_assertion(d, d.root())? {
             Located::Encrypted(e) => (d, e),
@@ -36,7 +37,7 @@ pub(crate) fn fields(
     if !decrypted.ok {
         return Err(Error::DecryptionFailed);
     }
-    let read = || -> Result<(assertion::AssertionFields, bool), Error> {
+    let read = || -> Result<(assertion::AssertionFields, Option<String>), Error> {
         let inner = parsed.map_err(|_| Error::DecryptionFailed)?;
         let kids: Vec<NodeId> = inner.child_elements(inner.root()).map(|(n, _)| n).collect();
         let a = match kids.as_slice() {
@@ -56,11 +57,11 @@ pub(crate) fn fields(
         let (asrt_sig, _) = signatures(&inner, a, None)?;
         match asrt_sig {
             Some(sig) => {
-                let bytes = dsig::verify(&inner, &sig, trust)?;
+                let (bytes, key) = dsig::verify(&inner, &sig, trust)?;
                 let d = reparse(&bytes)?;
-                Ok((assertion::assertion_fields(&d, d.root())?, true))
+                Ok((assertion::assertion_fields(&d, d.root())?, Some(key)))
             }
-            None if resp_doc.is_some() => Ok((assertion::assertion_fields(&inner, a)?, false)),
+            None if resp_doc.is_some() => Ok((assertion::assertion_fields(&inner, a)?, None)),
             None => Err(Error::SignatureMissing),
         }
     };

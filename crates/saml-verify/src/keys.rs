@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::der;
 use crate::input::base64_text;
-use crate::Error;
+use crate::{Error, Timestamp};
 
 /// Smallest RSA modulus accepted without the legacy switch.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -26,6 +26,7 @@ pub struct TrustedKey {
     /// The key prepared for the fast e = 65537 path, when it applies.
     mont: Option<crate::rsa_verify::MontKey>,
     fingerprint: [u8; 32],
+    info: crate::x509::CertInfo,
 }
 
 impl TrustedKey {
@@ -43,12 +44,15 @@ impl TrustedKey {
         let key = der::rsa_public_key(spki)
             .ok_or_else(|| invalid("the certificate's key is not an RSA key"))?;
         check_size(&key)?;
+        let info = crate::x509::info(&der)
+            .ok_or_else(|| invalid("the certificate's subject or validity is not readable"))?;
         let fingerprint = Sha256::digest(&der).into();
         Ok(TrustedKey {
             cert_der: der,
             mont: crate::rsa_verify::MontKey::new(&key),
             key,
             fingerprint,
+            info,
         })
     }
 
@@ -63,6 +67,23 @@ impl TrustedKey {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+
+    /// The certificate's subject, e.g. `C=US, O=Okta, CN=dev-116807` (RFC 5280 §4.1.2.6), in
+    /// the certificate's order; BMPString values show as `?`.
+    pub fn subject(&self) -> &str {
+        &self.info.subject
+    }
+
+    /// The certificate's notBefore (RFC 5280 §4.1.2.5).
+    pub fn not_before(&self) -> Timestamp {
+        self.info.not_before
+    }
+
+    /// The certificate's notAfter (RFC 5280 §4.1.2.5): IdPs such as Entra ID and AD FS keep
+    /// signing past it, so the verifier does not check it; callers decide.
+    pub fn not_after(&self) -> Timestamp {
+        self.info.not_after
     }
 
     /// Size of the RSA modulus in bits.

@@ -28,6 +28,7 @@ pub mod metadata;
 mod rsa_verify;
 mod schema;
 mod time;
+mod x509;
 mod xenc;
 pub mod xml;
 
@@ -166,6 +167,9 @@ pub struct VerifiedAssertion {
     /// Which elements carried a valid signature.
     pub response_signed: bool,
     pub assertion_signed: bool,
+    /// SHA-256 fingerprint (lower-case hex, [`TrustedKey::fingerprint`]) of the pinned key that
+    /// verified the Response's signature, or the Assertion's when the Response is unsigned.
+    pub signing_key: String,
 }
 
 /// What the response's `InResponseTo` (SAML core §3.2.2, profiles §4.1.4.2) must be.
@@ -272,7 +276,10 @@ fn verify_document(
     let resp_signed = resp_sig.map(|s| dsig::verify(doc, &s, trust)).transpose()?;
 
     // From here on, read only what was verified: re-parse the canonical signed bytes.
-    let resp_doc = resp_signed.as_deref().map(reparse).transpose()?;
+    let resp_doc = resp_signed
+        .as_ref()
+        .map(|(bytes, _)| reparse(bytes))
+        .transpose()?;
     let resp_fields = match &resp_doc {
         Some(d) => assertion::ResponseFields {
             signed: true,
@@ -280,7 +287,7 @@ fn verify_document(
         },
         None => assertion::response_fields(doc, root),
     };
-    let (fields, assertion_signed) = match located {
+    let (fields, assertion_key) = match located {
         Located::Plain(_) => {
             let asrt_signed = asrt_sig.map(|s| dsig::verify(doc, &s, trust)).transpose()?;
             // A signed Response covers the whole assertion (its enveloped-signature transform
@@ -291,13 +298,13 @@ fn verify_document(
                     Located::Plain(a) => assertion::assertion_fields(d, a)?,
                     Located::Encrypted(_) => return Err(Error::SignatureMissing),
                 },
-                (None, Some(bytes)) => {
+                (None, Some((bytes, _))) => {
                     let d = reparse(bytes)?;
                     assertion::assertion_fields(&d, d.root())?
                 }
                 (None, None) => return Err(Error::SignatureMissing),
             };
-            (fields, asrt_signed.is_some())
+            (fields, asrt_signed.map(|(_, key)| key))
         }
         Located::Encrypted(ea) => encrypted::fields(doc, ea, resp_doc.as_ref(), trust)?,
     };
@@ -332,7 +339,12 @@ fn verify_document(
         email,
         email_source,
         response_signed: resp_signed.is_some(),
-        assertion_signed,
+        assertion_signed: assertion_key.is_some(),
+        signing_key: match (resp_signed, assertion_key) {
+            (Some((_, key)), _) | (None, Some(key)) => key,
+            // Unreachable: an unsigned Response with an unsigned assertion was refused above.
+            (None, None) => return Err(Error::SignatureMissing),
+        },
     })
 }
 

@@ -78,6 +78,23 @@ fn run_manifest(base: &Path, blinded: bool) -> (usize, usize) {
                         failures.push(format!("{file}: {key} = {actual:?}, expected {}", e[key]));
                     }
                 }
+                // The key that verified is one of the pinned ones; for the rollover vector
+                // (idp.crt and idp2.crt pinned), idp2's.
+                let signer = t.idp_keys.iter().find(|k| k.fingerprint() == a.signing_key);
+                let expected_cn = match file.contains("idp2-rollover") {
+                    true => "CN=idp2.decorumsoft.test (rollover)",
+                    false => "",
+                };
+                match signer {
+                    None => failures.push(format!(
+                        "{file}: signing_key {} is not pinned",
+                        a.signing_key
+                    )),
+                    Some(k) if !k.subject().ends_with(expected_cn) => {
+                        failures.push(format!("{file}: signed by {}", k.subject()))
+                    }
+                    Some(_) => {}
+                }
                 ok += 1;
             }
             (false, Err(err)) => {

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod cert_banner;
 pub use account::account_html;
 pub mod demo_pages;
 #[cfg(feature = "demo")]
@@ -15,6 +16,7 @@ pub mod lifecycle_form;
 pub mod page_text;
 pub mod setup_pages;
 pub mod setup_text;
+pub mod sp_key_cache;
 
 pub use jit::refusal_text::Lang;
 use jit::{Code, Refusal};

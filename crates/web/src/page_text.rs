@@ -114,6 +114,8 @@ pub struct SecurityView<'a> {
     pub csrf: &'a str,
     pub sp: &'a SpEndpoints,
     pub saved: bool,
+    /// For the certificate expiry banner.
+    pub now: saml_verify::Timestamp,
 }
 
 fn options(list: &[jit::settings::Named], selected: Option<&str>) -> String {
@@ -137,6 +139,14 @@ fn options(list: &[jit::settings::Named], selected: Option<&str>) -> String {
 pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
     let p = &v.settings.provisioning;
     let c = esc(v.company);
+    let keys: Vec<saml_verify::TrustedKey> = v
+        .settings
+        .saml
+        .idp_certificates
+        .iter()
+        .filter_map(|pem| saml_verify::TrustedKey::from_certificate(pem.as_bytes()).ok())
+        .collect();
+    let banner = crate::cert_banner::expiry_banner(lang, &keys, v.now).unwrap_or_default();
     let saved = if v.saved {
         format!(
             "<p id=\"saved\"><strong>{}</strong></p>",
@@ -195,7 +205,7 @@ pub fn security_body(lang: Lang, v: &SecurityView<'_>) -> String {
         provisionable.push(format!("<li>{}</li>", t(lang, Text::None)));
     }
     format!(
-        "{saved}<h2>{sso}</h2><form method=\"post\" action=\"/admin/{c}/security?lang={l}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+        "{banner}{saved}<h2>{sso}</h2><form method=\"post\" action=\"/admin/{c}/security?lang={l}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
 <p>{toggle}</p><p><label for=\"default_workspace\">{dw}</label><br><select id=\"default_workspace\" name=\"default_workspace\">{wso}</select></p>\
 <p><label for=\"default_permission_set\">{dp}</label><br><select id=\"default_permission_set\" name=\"default_permission_set\">{pso}</select></p>\
 <p><button id=\"save\" type=\"submit\">{save}</button></p></form>\
@@ -263,6 +273,7 @@ mod tests {
             csrf: "tok",
             sp: &SpEndpoints::of("https://sso.example", "acme"),
             saved: false,
+            now: saml_verify::Timestamp(1_767_225_600_000),
         };
         let en = security_body(Lang::En, &v);
         assert!(

@@ -28,8 +28,8 @@ pub fn cert_views(settings: &CompanySettings) -> Vec<CertView> {
         .filter_map(|pem| saml_verify::TrustedKey::from_certificate(pem.as_bytes()).ok())
         .map(|k| CertView {
             fingerprint: k.fingerprint(),
-            subject: None,
-            validity: None,
+            subject: Some(k.subject().to_owned()),
+            validity: Some(format!("{} – {}", k.not_before(), k.not_after())),
         })
         .collect()
 }

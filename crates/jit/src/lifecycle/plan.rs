@@ -54,6 +54,9 @@ pub struct Plan {
     pub audit: Vec<AuditEntry>,
     /// The account's memberships once the plan is written, sorted.
     pub memberships_after: Vec<Membership>,
+    /// The fingerprint of the IdP certificate that verified the sign-in: the first time it
+    /// does, D1 records it (`idp_certificates.first_verified_at`, for the rollover).
+    pub signing_key: Option<String>,
 }
 
 /// The fields a sign-in changes on an existing account, by name (the audit row's detail: names
@@ -132,6 +135,7 @@ pub fn existing(
         }),
         audit,
         memberships_after: after,
+        signing_key: None,
     }
 }
 
@@ -162,6 +166,7 @@ pub fn create(
         memberships_after: user.memberships.clone(),
         write: Write::Create(user),
         audit,
+        signing_key: None,
     }
 }
 

@@ -30,6 +30,7 @@ pub(crate) fn assertion(attrs: &[(&str, &[&str])], markup: &[&str]) -> VerifiedA
         email_source: None,
         response_signed: true,
         assertion_signed: true,
+        signing_key: String::new(),
     }
 }
 

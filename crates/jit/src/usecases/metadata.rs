@@ -11,6 +11,10 @@ use crate::settings::{is_http_url, FieldError};
 /// Largest IdP metadata document fetched or accepted (bytes).
 pub const MAX_METADATA_BYTES: usize = 256 << 10;
 
+/// Longest a metadata fetch may take, answer and body (seconds): a URL that never answers
+/// must not hold the import, nor the daily refresh of every other company.
+pub const FETCH_SECONDS: u64 = 10;
+
 /// Where the change's metadata comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -37,16 +41,28 @@ pub fn source(change: &mut SecurityChange, loopback_origin: bool) -> Result<Sour
     let Some(url) = change.idp_metadata_url.take() else {
         return Ok(Source::None);
     };
-    let scheme_ok = url.starts_with("https://") || (loopback_origin && url.starts_with("http://"));
-    if !scheme_ok || !is_http_url(&url) {
+    if !fetchable(&url, loopback_origin) {
         return Err(bad("idp_metadata_url", "must be an https URL"));
     }
     Ok(Source::Fetch(url))
 }
 
-/// Fold the metadata `xml` into the change's IdP fields. `fetched`: it came from the URL, whose
-/// content is never echoed back (only pasted metadata gets the parser's reason).
-pub fn import(change: &mut SecurityChange, xml: &[u8], fetched: bool) -> Result<(), FieldError> {
+/// An URL the worker may fetch metadata from: https, or http when the worker's own origin is
+/// loopback (development and tests).
+pub fn fetchable(url: &str, loopback_origin: bool) -> bool {
+    let scheme_ok = url.starts_with("https://") || (loopback_origin && url.starts_with("http://"));
+    scheme_ok && is_http_url(url)
+}
+
+/// Fold the metadata `xml` into the change's IdP fields. `fetched_from`: the URL it came from,
+/// whose content is never echoed back (only pasted metadata gets the parser's reason); it is
+/// kept as `saml.idp_metadata_url` for the daily refresh.
+pub fn import(
+    change: &mut SecurityChange,
+    xml: &[u8],
+    fetched_from: Option<&str>,
+) -> Result<(), FieldError> {
+    let fetched = fetched_from.is_some();
     let field = if fetched {
         "idp_metadata_url"
     } else {
@@ -68,6 +84,7 @@ pub fn import(change: &mut SecurityChange, xml: &[u8], fetched: bool) -> Result<
     if let Some(sso) = md.redirect_sso_url() {
         change.idp_sso_url = Some(sso.to_owned());
     }
+    change.fetched_from = fetched_from.map(str::to_owned);
     Ok(())
 }
 

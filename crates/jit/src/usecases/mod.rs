@@ -5,6 +5,7 @@
 pub mod caller;
 pub mod company;
 pub mod metadata;
+pub mod refresh;
 pub mod sign_in_page;
 pub mod tokens;
 pub mod users;
@@ -77,6 +78,8 @@ impl From<StoreError> for AdminError {
     }
 }
 
+#[cfg(test)]
+mod refresh_tests;
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]

@@ -351,16 +351,16 @@ fn metadata_sources_and_limits() {
     let mut c = SecurityChange::default();
     let big = vec![b' '; metadata::MAX_METADATA_BYTES + 1];
     assert_eq!(
-        import(&mut c, &big, false).unwrap_err().reason,
+        import(&mut c, &big, None).unwrap_err().reason,
         "metadata over 256 KiB"
     );
-    let e = import(&mut c, b"<nope/>", true).unwrap_err();
+    let e = import(&mut c, b"<nope/>", Some("https://idp.example/md")).unwrap_err();
     assert_eq!(
         (e.field.as_str(), e.reason.as_str()),
         ("idp_metadata_url", "the URL did not return IdP metadata")
     );
     assert_eq!(
-        import(&mut c, b"<nope/>", false).unwrap_err().field,
+        import(&mut c, b"<nope/>", None).unwrap_err().field,
         "idp_metadata_xml"
     );
     assert_eq!(c, SecurityChange::default(), "nothing set on failure");
