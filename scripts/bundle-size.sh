@@ -4,9 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wrangler-env.sh
-# Issue #17's guard: 400 KiB gzip as wrangler reports it (README "Performance" has the figure).
-# Cloudflare's own limit is far above (64 MiB); the guard keeps growth visible.
-BUDGET_KIB="${BUDGET_KIB:-400}"
+# Issue #17's guard, as wrangler reports gzip size (README "Performance" has the figure): 400 KiB
+# until 2026-12-04, when SCIM (+45 KiB), the certificate lifecycle, the lifecycle and set-up pages
+# and issue #16's opt-level 3 for the verifier (+34 KiB) took the bundle to 462 KiB; the guard
+# moved to 480 KiB with cold start measured (README). Cloudflare's own limit is 64 MiB; the guard
+# keeps growth visible.
+BUDGET_KIB="${BUDGET_KIB:-480}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 log="$out/dry-run.log"
