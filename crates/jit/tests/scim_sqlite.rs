@@ -6,7 +6,7 @@
 
 mod scim_world;
 
-use jit::scim_api::{session, Method};
+use jit::scim_api::{session, Method, Sql};
 use jit::session::Claims;
 use jit::tokens::TokenKind;
 use jit::usecases::tokens::{create_token, revoke_token};
@@ -398,4 +398,116 @@ fn the_bearer_secret_never_reaches_debug_output() {
         "{shown}"
     );
     assert!(shown.contains("<redacted>"));
+}
+
+#[test]
+fn a_deleted_user_brought_back_starts_afresh() {
+    let rules = json!({"mode": "authoritative", "rules": [{"group": "Engineering", "workspace": "eng", "permission_set": "admin"}]});
+    let w = World::new(rules);
+    let memberships = |id: &str| -> Vec<(String, String)> {
+        w.db.query(&format!("SELECT workspace, permission_set FROM memberships WHERE user_id = '{id}' ORDER BY workspace"))
+            .iter().map(|r| (r["workspace"].as_str().unwrap().into(), r["permission_set"].as_str().unwrap().into())).collect()
+    };
+    let u = w.ok(
+        Method::Post,
+        "Users",
+        json!({"schemas": [scim::USER_SCHEMA], "userName": "sam@okta.example", "active": true}),
+        201,
+    );
+    let id = u["id"].as_str().unwrap().to_owned();
+    let g = w.ok(Method::Post, "Groups", json!({"schemas": [scim::GROUP_SCHEMA], "displayName": "Engineering", "members": [{"value": id}]}), 201);
+    assert!(g["id"].is_string());
+    assert_eq!(memberships(&id), [("eng".to_owned(), "admin".to_owned())]);
+    let bind = format!(
+        "UPDATE users SET name_id = '00u-sam', name_id_issuer = 'https://idp' WHERE id = '{id}'"
+    );
+    assert!(block_on(w.db.batch_applied(&[jit::sql::Stmt {
+        sql: bind,
+        args: vec![]
+    }]))
+    .unwrap());
+    w.ok(Method::Delete, &format!("Users/{id}"), Json::Null, 204);
+    assert!(
+        memberships(&id).is_empty(),
+        "a deleted user keeps no access"
+    );
+    // The address comes back (perhaps another person): what a new user gets, no old binding.
+    let back = w.ok(
+        Method::Post,
+        "Users",
+        json!({"schemas": [scim::USER_SCHEMA], "userName": "sam@okta.example", "active": true}),
+        201,
+    );
+    assert_eq!(back["id"].as_str(), Some(id.as_str()));
+    assert_eq!(memberships(&id), [("main".to_owned(), "member".to_owned())]);
+    let row = &w
+        .db
+        .query(&format!("SELECT name_id FROM users WHERE id = '{id}'"))[0];
+    assert!(
+        row["name_id"].is_null(),
+        "the binding of the person who left is gone"
+    );
+}
+
+#[test]
+fn a_replace_without_active_never_reactivates() {
+    let w = World::new(json!({}));
+    let u = w.ok(
+        Method::Post,
+        "Users",
+        json!({"schemas": [scim::USER_SCHEMA], "userName": "kim@okta.example", "active": true}),
+        201,
+    );
+    let path = format!("Users/{}", u["id"].as_str().unwrap());
+    let off = w.ok(Method::Patch, &path, json!({"schemas": [scim::PATCH_SCHEMA], "Operations": [{"op": "replace", "value": {"active": false}}]}), 200);
+    assert_eq!(off["active"], false);
+    let put = w.ok(Method::Put, &path, json!({"schemas": [scim::USER_SCHEMA], "userName": "kim@okta.example", "name": {"givenName": "Kim"}}), 200);
+    assert_eq!(
+        put["active"], false,
+        "a PUT that leaves active out keeps it"
+    );
+    let on = w.ok(
+        Method::Put,
+        &path,
+        json!({"schemas": [scim::USER_SCHEMA], "userName": "kim@okta.example", "active": true}),
+        200,
+    );
+    assert_eq!(on["active"], true, "an explicit active: true reactivates");
+}
+
+#[test]
+fn a_failed_member_removal_is_retried_whole() {
+    let rules = json!({"mode": "authoritative", "rules": [{"group": "Engineering", "workspace": "eng", "permission_set": "admin"}]});
+    let w = World::new(rules);
+    let memberships = |id: &str| -> Vec<(String, String)> {
+        w.db.query(&format!("SELECT workspace, permission_set FROM memberships WHERE user_id = '{id}' ORDER BY workspace"))
+            .iter().map(|r| (r["workspace"].as_str().unwrap().into(), r["permission_set"].as_str().unwrap().into())).collect()
+    };
+    let raw = |sql: &str| {
+        block_on(w.db.batch_applied(&[jit::sql::Stmt {
+            sql: sql.into(),
+            args: vec![],
+        }]))
+        .unwrap()
+    };
+    let g = w.ok(Method::Post, "Groups", json!({"schemas": [scim::GROUP_SCHEMA], "displayName": "Engineering", "members": [{"value": "a1"}]}), 201);
+    let gpath = format!("Groups/{}", g["id"].as_str().unwrap());
+    assert_eq!(memberships("a1"), [("eng".to_owned(), "admin".to_owned())]);
+    let remove = json!({"schemas": [scim::PATCH_SCHEMA], "Operations": [{"op": "remove", "path": "members[value eq \"a1\"]"}]});
+    // The memberships table is away: the removal's batch fails, and nothing of it is written.
+    raw("ALTER TABLE memberships RENAME TO memberships_away");
+    let failed = w.call(Method::Patch, &gpath, remove.clone());
+    raw("ALTER TABLE memberships_away RENAME TO memberships");
+    assert_eq!(failed.status, 503);
+    let still = w.ok(Method::Get, &gpath, Json::Null, 200);
+    assert_eq!(
+        still["members"][0]["value"], "a1",
+        "the group change rolled back with it"
+    );
+    // The IdP retries: the removal is still to do, and the access goes with it.
+    w.ok(Method::Patch, &gpath, remove, 200);
+    assert_eq!(
+        memberships("a1"),
+        [("main".to_owned(), "member".to_owned())]
+    );
 }

@@ -60,6 +60,16 @@ pub fn parse(body: &[u8]) -> Result<User, ScimError> {
     from_map(&map)
 }
 
+/// A `PUT /Users/{id}` body, and whether it names `active`: a replace that leaves `active` out
+/// keeps the stored value, so that reactivation is always an explicit act (issue #14).
+pub fn parse_replace(body: &[u8]) -> Result<(User, bool), ScimError> {
+    let map = crate::parse_body(body)?;
+    let names_active = map
+        .keys()
+        .any(|k| crate::attr::normalize(k, USER_SCHEMA) == "active");
+    Ok((from_map(&map)?, names_active))
+}
+
 /// The same, from a parsed object.
 pub fn from_map(map: &Map<String, Value>) -> Result<User, ScimError> {
     let mut schemas = None;

@@ -15,6 +15,7 @@ use crate::lifecycle::mapping::{apply, memberships, MappingMode, Outcome};
 use crate::lifecycle::{Groups, Membership};
 use crate::ports::{AuditEvent, SettingsStore};
 use crate::sign_in::default_membership;
+use crate::sql::Stmt;
 
 pub(super) async fn route<K: SettingsStore, D: Sql>(
     kv: &K,
@@ -196,18 +197,22 @@ async fn update<K: SettingsStore, D: Sql>(
     let detail = format!("group {id}: +{} -{} members", added.len(), removed.len());
     let audit = ctx.audit(AuditEvent::Updated, None, detail);
     let at = ctx.req.now.to_string();
-    let stmts = gs::update_group(ctx.req.company, id, &after, &added, &removed, &at, &audit);
-    if !dir.batch_applied(&stmts).await? {
-        return Err(ScimError::not_found("no such group").into());
-    }
     // A rename changes what the group maps to: every member is looked at again.
     let affected = match after.display_name != before.display_name
         || after.external_id != before.external_id
     {
-        true => [after.members.clone(), removed].concat(),
-        false => [added, removed].concat(),
+        true => [after.members.clone(), removed.clone()].concat(),
+        false => [added.clone(), removed.clone()].concat(),
     };
-    remap(kv, dir, ctx, &affected).await?;
+    let change = GroupChange {
+        before: (group_names(&before), &before.members),
+        after: Some((group_names(&after), &after.members)),
+    };
+    let mut stmts = gs::update_group(ctx.req.company, id, &after, &added, &removed, &at, &audit);
+    stmts.extend(remap_stmts(kv, dir, ctx, &affected, Some(&change)).await?);
+    if !dir.batch_applied(&stmts).await? {
+        return Err(ScimError::not_found("no such group").into());
+    }
     let (rec, _) = load(dir, ctx, id).await?;
     Ok(ScimReply::json(200, render(&rec, ctx.req.base)))
 }
@@ -220,13 +225,15 @@ async fn delete<K: SettingsStore, D: Sql>(
 ) -> Result<ScimReply, Fail> {
     let (_, before) = load(dir, ctx, id).await?;
     let audit = ctx.audit(AuditEvent::Deleted, None, format!("group {id}"));
-    if !dir
-        .batch_applied(&gs::delete_group(ctx.req.company, id, &audit))
-        .await?
-    {
+    let change = GroupChange {
+        before: (group_names(&before), &before.members),
+        after: None,
+    };
+    let mut stmts = gs::delete_group(ctx.req.company, id, &audit);
+    stmts.extend(remap_stmts(kv, dir, ctx, &before.members, Some(&change)).await?);
+    if !dir.batch_applied(&stmts).await? {
         return Err(ScimError::not_found("no such group").into());
     }
-    remap(kv, dir, ctx, &before.members).await?;
     Ok(ScimReply {
         status: 204,
         body: None,
@@ -263,20 +270,62 @@ async fn remap<K: SettingsStore, D: Sql>(
     ctx: &Ctx<'_>,
     users: &[String],
 ) -> Result<(), Fail> {
+    let stmts = remap_stmts(kv, dir, ctx, users, None).await?;
+    if !stmts.is_empty() {
+        dir.batch_applied(&stmts).await?;
+    }
+    Ok(())
+}
+
+/// One group's change, for [`remap_stmts`] to see before it is written: the names the group
+/// had and its members then, and the same after (`None`: the group is deleted).
+struct GroupChange<'a> {
+    before: (Vec<String>, &'a [String]),
+    after: Option<(Vec<String>, &'a [String])>,
+}
+
+fn group_names(g: &Group) -> Vec<String> {
+    std::iter::once(g.display_name.clone())
+        .chain(g.external_id.clone())
+        .collect()
+}
+
+/// The statements that set `users`' memberships from their groups, with `change` applied to
+/// what D1 holds now, so that they go in the same batch as the change itself: a failed batch
+/// leaves neither, and a retry finds the change still to do (a removed member never keeps what
+/// the group gave).
+async fn remap_stmts<K: SettingsStore, D: Sql>(
+    kv: &K,
+    dir: &D,
+    ctx: &Ctx<'_>,
+    users: &[String],
+    change: Option<&GroupChange<'_>>,
+) -> Result<Vec<Stmt>, Fail> {
     if users.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let settings = ctx.settings(kv).await?;
     if settings.group_mappings.rules.is_empty() {
-        return Ok(()); // mapping off: groups are stored only
+        return Ok(Vec::new()); // mapping off: groups are stored only
     }
     let c = ctx.req.company;
     let mut stmts = Vec::new();
     for r in dir.rows(&gs::users_with_groups(c, users)).await? {
         let current = crate::sql::memberships_from_json(&col_text(&r, "memberships")?)
             .map_err(crate::ports::StoreError::Corrupt)?;
-        let names: Vec<String> = serde_json::from_str(&col_text(&r, "groups")?)
+        let mut names: Vec<String> = serde_json::from_str(&col_text(&r, "groups")?)
             .map_err(|e| crate::ports::StoreError::Corrupt(e.to_string()))?;
+        if let Some(ch) = change {
+            let uid = col_text(&r, "id")?;
+            if ch.before.1.contains(&uid) {
+                names.retain(|n| !ch.before.0.contains(n));
+            }
+            if let Some((after_names, members)) = &ch.after {
+                if members.contains(&uid) {
+                    names.extend(after_names.iter().cloned());
+                }
+            }
+        }
         let next = remapped(
             &settings.group_mappings,
             names,
@@ -293,8 +342,5 @@ async fn remap<K: SettingsStore, D: Sql>(
             stmts.extend(gs::replace_memberships(c, &id, &next, &audit));
         }
     }
-    if !stmts.is_empty() {
-        dir.batch_applied(&stmts).await?;
-    }
-    Ok(())
+    Ok(stmts)
 }

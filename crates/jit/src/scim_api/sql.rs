@@ -214,7 +214,45 @@ pub fn update_user(
     out
 }
 
-/// SCIM DELETE: deactivate, end every session, hide from SCIM, leave its groups.
+/// A user SCIM deleted and a POST brings back may be another person (Entra re-assigns an
+/// address): it starts as a new user would, with `memberships` and no persistent-NameID binding.
+/// Run after [`update_user`] with `revive` in the same batch, guarded by the revival.
+pub fn revive_fresh(
+    company: &str,
+    id: &str,
+    memberships: &[crate::lifecycle::Membership],
+) -> Vec<Stmt> {
+    let guard = "EXISTS (SELECT 1 FROM users WHERE company = ?1 AND id = ?2 AND scim_deleted = 0)";
+    let mut out = vec![
+        stmt(
+            format!("DELETE FROM memberships WHERE company = ?1 AND user_id = ?2 AND {guard}"),
+            vec![text(company), text(id)],
+        ),
+        stmt(
+            "UPDATE users SET name_id = NULL, name_id_issuer = NULL \
+             WHERE company = ?1 AND id = ?2 AND scim_deleted = 0",
+            vec![text(company), text(id)],
+        ),
+    ];
+    out.extend(memberships.iter().map(|m| {
+        stmt(
+            format!(
+                "INSERT INTO memberships (company, user_id, workspace, permission_set) \
+                 SELECT ?1, ?2, ?3, ?4 WHERE {guard} ON CONFLICT DO NOTHING"
+            ),
+            vec![
+                text(company),
+                text(id),
+                text(&m.workspace),
+                text(&m.permission_set),
+            ],
+        )
+    }));
+    out
+}
+
+/// SCIM DELETE: deactivate, end every session, hide from SCIM, leave its groups and drop the
+/// memberships they gave (a later POST of the address starts afresh: [`revive_fresh`]).
 pub fn delete_user(company: &str, id: &str, now_secs: i64, audit: &AuditEntry) -> Vec<Stmt> {
     vec![
         stmt(
@@ -230,6 +268,10 @@ pub fn delete_user(company: &str, id: &str, now_secs: i64, audit: &AuditEntry) -
         audit_if_changed(audit),
         stmt(
             "DELETE FROM scim_group_members WHERE company = ?1 AND user_id = ?2",
+            vec![text(company), text(id)],
+        ),
+        stmt(
+            "DELETE FROM memberships WHERE company = ?1 AND user_id = ?2",
             vec![text(company), text(id)],
         ),
     ]

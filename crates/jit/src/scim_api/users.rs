@@ -35,8 +35,14 @@ pub(super) async fn route<K: SettingsStore, D: Sql>(
             ))
         }
         (Method::Put, [id]) => {
-            let after = user::parse(ctx.body()?)?;
-            update(kv, dir, ctx, id, |_| Ok(after)).await
+            let (mut after, names_active) = user::parse_replace(ctx.body()?)?;
+            update(kv, dir, ctx, id, |before| {
+                if !names_active {
+                    after.active = before.active;
+                }
+                Ok(after)
+            })
+            .await
         }
         (Method::Patch, [id]) => {
             let ops = patch::parse(ctx.body()?, USER_SCHEMA)?;
@@ -163,6 +169,17 @@ async fn create<K: SettingsStore, D: Sql>(
     let u = user::parse(ctx.body()?)?;
     let settings = check_domain(kv, dir, ctx, &u.user_name).await?;
     let (c, at) = (ctx.req.company, ctx.req.now.to_string());
+    // A new user's memberships: what the company's group mappings give a user in no group
+    // (the default membership, unless require_match), by the function SAML sign-in uses.
+    let ms = match memberships(
+        &settings.group_mappings,
+        &Groups::Listed(Vec::new()),
+        None,
+        default_membership(&settings),
+    ) {
+        Ok(Outcome::Replace(ms) | Outcome::Add(ms)) => ms,
+        Ok(Outcome::Keep) | Err(_) => Vec::new(),
+    };
     let existing = dir.rows(&sql::user_by_email(c, &u.user_name)).await?;
     if let Some(row) = existing.first() {
         // A user SCIM deleted comes back with a new POST (Entra re-assigns); any other is taken.
@@ -175,7 +192,7 @@ async fn create<K: SettingsStore, D: Sql>(
             Some(&u.user_name),
             "re-created after a SCIM delete".into(),
         );
-        let stmts = sql::update_user(
+        let mut stmts = sql::update_user(
             c,
             &id,
             &fields(&u, &at, &emails_json(&u)),
@@ -183,6 +200,7 @@ async fn create<K: SettingsStore, D: Sql>(
             true,
             &[audit],
         );
+        stmts.extend(sql::revive_fresh(c, &id, &ms));
         if !dir.batch_applied(&stmts).await? {
             return Err(taken());
         }
@@ -191,17 +209,6 @@ async fn create<K: SettingsStore, D: Sql>(
             ctx.req.base,
         )));
     }
-    // A new user's memberships: what the company's group mappings give a user in no group
-    // (the default membership, unless require_match), by the function SAML sign-in uses.
-    let ms = match memberships(
-        &settings.group_mappings,
-        &Groups::Listed(Vec::new()),
-        None,
-        default_membership(&settings),
-    ) {
-        Ok(Outcome::Replace(ms) | Outcome::Add(ms)) => ms,
-        Ok(Outcome::Keep) | Err(_) => Vec::new(),
-    };
     let detail = format!("fields: {}", created_fields(&u).join(", "));
     let audit = ctx.audit(AuditEvent::Created, Some(&u.user_name), detail);
     let id = ctx.req.new_id;
