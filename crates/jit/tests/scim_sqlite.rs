@@ -511,3 +511,14 @@ fn a_failed_member_removal_is_retried_whole() {
         [("main".to_owned(), "member".to_owned())]
     );
 }
+
+#[test]
+fn a_retried_group_create_finds_its_group_taken() {
+    let w = World::new(json!({}));
+    let body = json!({"schemas": [scim::GROUP_SCHEMA], "displayName": "Admins", "members": [{"value": "a1"}]});
+    w.ok(Method::Post, "Groups", body.clone(), 201);
+    let again = w.call(Method::Post, "Groups", body);
+    assert_eq!(again.status, 409);
+    let all = w.ok(Method::Get, "Groups", Json::Null, 200);
+    assert_eq!(all["totalResults"], 1, "no orphan duplicate");
+}

@@ -97,8 +97,11 @@ fn add_members(company: &str, id: &str, list: &[String]) -> Stmt {
 pub fn insert_group(company: &str, id: &str, g: &Group, at: &str, audit: &AuditEntry) -> Vec<Stmt> {
     vec![
         stmt(
+            // One group per displayName: an IdP's retried POST finds its group taken (409) and
+            // looks it up, instead of leaving an orphan duplicate whose members keep its grants.
             "INSERT INTO scim_groups (company, id, display_name, external_id, created_at, \
-             updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+             updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (SELECT 1 FROM \
+             scim_groups WHERE company = ?1 AND display_name = ?3)",
             vec![
                 text(company),
                 text(id),

@@ -162,8 +162,12 @@ async fn create<K: SettingsStore, D: Sql>(
     let (c, id, at) = (ctx.req.company, ctx.req.new_id, ctx.req.now.to_string());
     let detail = format!("group {id}: {} members", g.members.len());
     let audit = ctx.audit(AuditEvent::Created, None, detail);
-    dir.batch_applied(&gs::insert_group(c, id, &g, &at, &audit))
-        .await?;
+    if !dir
+        .batch_applied(&gs::insert_group(c, id, &g, &at, &audit))
+        .await?
+    {
+        return Err(ScimError::uniqueness("a group with this displayName exists").into());
+    }
     remap(kv, dir, ctx, &g.members).await?;
     let (rec, _) = load(dir, ctx, id).await?;
     Ok(ScimReply::created(render(&rec, ctx.req.base)))
