@@ -31,7 +31,8 @@ pub(crate) struct Signature {
     digest_alg: HashAlg,
     digest_value: Vec<u8>,
     signature_value: Vec<u8>,
-    keyinfo_certs: Vec<Vec<u8>>,
+    /// The ds:KeyInfo, read only to order the pinned keys and name the error ([`verify`]).
+    keyinfo: Option<NodeId>,
 }
 
 /// Element children of `id`, refusing stray text (XML-DSig elements have element content).
@@ -104,10 +105,10 @@ pub(crate) fn parse(doc: &Document, node: NodeId) -> Result<Signature, Error> {
     let kids = elements(doc, node)?;
     let (signed_info, _) = expect(&kids, 0, "SignedInfo")?;
     let (sv, _) = expect(&kids, 1, "SignatureValue")?;
-    let mut keyinfo_certs = Vec::new();
+    let mut keyinfo = None;
     for (i, &(id, e)) in kids.iter().enumerate().skip(2) {
         if i == 2 && e.is(DSIG, "KeyInfo") {
-            keyinfo_certs = x509_certificates(doc, id);
+            keyinfo = Some(id);
         } else {
             return Err(Error::sig_malformed(format!(
                 "unexpected ds:{} in Signature",
@@ -168,7 +169,7 @@ pub(crate) fn parse(doc: &Document, node: NodeId) -> Result<Signature, Error> {
         digest_alg,
         digest_value,
         signature_value,
-        keyinfo_certs,
+        keyinfo,
     })
 }
 
@@ -249,23 +250,41 @@ pub(crate) fn verify(
     )
     .map_err(|_| Error::sig_malformed("SignedInfo is too large"))?;
     let hashed = sig.sig_alg.digest(&si);
-    let usable = |k: &&TrustedKey| trust.allow_sha1 || k.bits() >= MIN_RSA_BITS;
-    let named: Vec<&TrustedKey> = trust
+    let usable: Vec<&TrustedKey> = trust
         .idp_keys
         .iter()
-        .filter(usable)
-        .filter(|k| sig.keyinfo_certs.contains(&k.cert_der))
+        .filter(|k| trust.allow_sha1 || k.bits() >= MIN_RSA_BITS)
         .collect();
-    let candidates: Vec<&TrustedKey> = if named.is_empty() {
-        trust.idp_keys.iter().filter(usable).collect()
-    } else {
-        named.clone()
+    // KeyInfo is never a trust anchor: its certificates only say which pinned key to try (the
+    // named ones alone, when it names any) and which error a failure reports. With one usable
+    // key the first needs nothing, so its base64 is decoded only if that key fails.
+    let certs = || {
+        sig.keyinfo
+            .map(|k| x509_certificates(doc, k))
+            .unwrap_or_default()
     };
+    let keyinfo_certs = if usable.len() > 1 {
+        certs()
+    } else {
+        Vec::new()
+    };
+    let named: Vec<&TrustedKey> = usable
+        .iter()
+        .copied()
+        .filter(|k| keyinfo_certs.contains(&k.cert_der))
+        .collect();
+    let candidates = if named.is_empty() { &usable } else { &named };
     let signer = candidates
         .iter()
         .find(|k| k.verify(sig.sig_alg, &hashed, &sig.signature_value));
     let Some(signer) = signer else {
-        return Err(if named.is_empty() && !sig.keyinfo_certs.is_empty() {
+        let keyinfo_certs = if usable.len() > 1 {
+            keyinfo_certs
+        } else {
+            certs()
+        };
+        let names_one = usable.iter().any(|k| keyinfo_certs.contains(&k.cert_der));
+        return Err(if !names_one && !keyinfo_certs.is_empty() {
             Error::UntrustedKey
         } else {
             Error::SignatureInvalid

@@ -63,10 +63,13 @@ impl TrustedKey {
 
     /// SHA-256 of the certificate, lower-case hex: how operators tell keys apart.
     pub fn fingerprint(&self) -> String {
-        self.fingerprint
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(self.fingerprint.len() * 2);
+        for b in self.fingerprint {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        out
     }
 
     /// The certificate's subject, e.g. `C=US, O=Okta, CN=dev-116807` (RFC 5280 §4.1.2.6), in

@@ -95,22 +95,23 @@ fn check(doc: &Document, id: NodeId, what: &str, places: &[Place]) -> Result<(),
             .enumerate()
             .skip(at)
             .find(|(_, (names, _))| names.iter().any(|(ns, local)| e.is(ns, local)));
-        let name = format!("{{{}}}{}", e.ns, e.local);
+        // Built only on the refusal paths: this loop runs for every child of every response.
+        let name = || format!("{{{}}}{}", e.ns, e.local);
         match found {
             None if places
                 .iter()
                 .any(|(n, _)| n.iter().any(|(ns, l)| e.is(ns, l))) =>
             {
-                return bad(format!("{name} is out of order in {what}"));
+                return bad(format!("{} is out of order in {what}", name()));
             }
-            None => return bad(format!("{name} is not allowed in {what}")),
+            None => return bad(format!("{} is not allowed in {what}", name())),
             Some((i, _)) if i > at => {
                 missing(places, at, seen, i, what)?;
                 (at, seen) = (i, 1);
             }
             Some((_, (_, occurs))) => {
                 if seen >= 1 && *occurs != Many {
-                    return bad(format!("a second {name} in {what}"));
+                    return bad(format!("a second {} in {what}", name()));
                 }
                 seen += 1;
             }

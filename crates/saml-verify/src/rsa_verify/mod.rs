@@ -113,12 +113,18 @@ impl<L: Limb> MontKey<L> {
 
     /// a²·R⁻¹ mod n: the square by separated operand scanning, each cross product a[i]·a[j]
     /// computed once and doubled (about half the multiplications of a general product), then
-    /// Montgomery reduction (REDC). Input below n; output below n. `p` has 2·n.len() limbs.
+    /// [`Self::reduce`]. Input below n; output below n. `p` has 2·n.len() limbs.
     fn sqr(&self, a: &[L], p: &mut [L], out: &mut [L]) {
         let s = self.n.len();
-        let (n, a, p) = (&self.n[..s], &a[..s], &mut p[..2 * s]);
+        let (a, p) = (&a[..s], &mut p[..2 * s]);
         p.iter_mut().for_each(|x| *x = L::ZERO);
-        for (i, &ai) in a.iter().enumerate() {
+        // Rows of cross products two at a time while both have some (see `cross_pair`).
+        let mut i = 0;
+        while i + 3 <= s {
+            Self::cross_pair(a, p, i);
+            i += 2;
+        }
+        for (i, &ai) in a.iter().enumerate().skip(i) {
             let mut c = L::ZERO;
             let (row, last) = p[2 * i + 1..=i + s].split_at_mut(s - i - 1);
             for (pj, &aj) in row.iter_mut().zip(&a[i + 1..]) {
@@ -139,9 +145,56 @@ impl<L: Limb> MontKey<L> {
             pair[0] = lo;
             (pair[1], c) = L::add3(pair[1], d_hi, c0);
         }
-        // REDC: add m·n·2^(BITS·i) so limb i cancels, for each i; the result is p / R < 2n.
+        self.reduce(p, out);
+    }
+
+    /// Rows i and i + 1 of the cross products of [`Self::sqr`] (row i adds a[i]·a[j] for
+    /// j > i at limb i + j and leaves its carry at limb i + s; needs i + 3 ≤ s, so that row
+    /// i + 1 is not empty). Row i's term reaches each limb before row i + 1's, as when the rows
+    /// run one after the other; the two carry chains overlap in time.
+    fn cross_pair(a: &[L], p: &mut [L], i: usize) {
+        let s = a.len();
+        let (a0, a1) = (a[i], a[i + 1]);
+        let (v, c0) = L::mac(p[2 * i + 1], a0, a1, L::ZERO);
+        p[2 * i + 1] = v;
+        let (v, mut c0) = L::mac(p[2 * i + 2], a0, a[i + 2], c0);
+        p[2 * i + 2] = v;
+        let mut c1 = L::ZERO;
+        let row = &mut p[2 * i + 3..i + s];
+        for ((pk, &x0), &x1) in row.iter_mut().zip(&a[i + 3..]).zip(&a[i + 2..s - 1]) {
+            (*pk, c0) = L::mac(*pk, a0, x0, c0);
+            (*pk, c1) = L::mac(*pk, a1, x1, c1);
+        }
+        (p[i + s], c1) = L::mac(c0, a1, a[s - 1], c1);
+        p[i + s + 1] = c1;
+    }
+
+    /// a·R⁻¹ mod n: what a product with 1 gives, by the reduction alone at a third of the
+    /// cost. Input below n; output below n. `p` has 2·n.len() limbs.
+    fn redc(&self, a: &[L], p: &mut [L], out: &mut [L]) {
+        let s = self.n.len();
+        let (low, high) = p[..2 * s].split_at_mut(s);
+        low.copy_from_slice(&a[..s]);
+        high.iter_mut().for_each(|x| *x = L::ZERO);
+        self.reduce(p, out);
+    }
+
+    /// Montgomery reduction (REDC, Koç et al. 1996 §3): p·R⁻¹ mod n for p < n·R, adding
+    /// m·n·2^(BITS·i) so that limb i cancels, for each i; p / R is then below 2n, and one
+    /// subtraction brings it below n. `p` has 2·n.len() limbs and is overwritten.
+    ///
+    /// Rows are done two at a time ([`Self::reduce_pair`]): each row is a serial carry chain,
+    /// and two interleaved chains keep the multiplier busy while the other's carry settles.
+    fn reduce(&self, p: &mut [L], out: &mut [L]) {
+        let s = self.n.len();
+        let (n, p) = (&self.n[..s], &mut p[..2 * s]);
         let mut top = L::ZERO;
-        for i in 0..s {
+        let mut i = 0;
+        while i + 1 < s {
+            top = self.reduce_pair(&mut p[i..], top);
+            i += 2;
+        }
+        if i < s {
             let (row, rest) = p[i..].split_at_mut(s);
             let m = L::mul_low(row[0], self.n0inv);
             let mut c = L::ZERO;
@@ -156,6 +209,29 @@ impl<L: Limb> MontKey<L> {
         }
     }
 
+    /// Rows i and i + 1 of [`Self::reduce`] on `p` = the product from limb i on (at least
+    /// s + 2 limbs), `top` the carry into limb s of row i; returns the carry out of row i + 1.
+    /// Every limb receives row i's term before row i + 1's, as when the rows run one after
+    /// the other, so the result is the same; only the two carry chains overlap in time.
+    fn reduce_pair(&self, p: &mut [L], top: L) -> L {
+        let s = self.n.len();
+        let (n, p) = (&self.n[..s], &mut p[..s + 2]);
+        let m0 = L::mul_low(p[0], self.n0inv);
+        let (_, mut c0) = L::mac(p[0], m0, n[0], L::ZERO);
+        (p[1], c0) = L::mac(p[1], m0, n[1], c0);
+        let m1 = L::mul_low(p[1], self.n0inv);
+        let (_, mut c1) = L::mac(p[1], m1, n[0], L::ZERO);
+        for j in 2..s {
+            (p[j], c0) = L::mac(p[j], m0, n[j], c0);
+            (p[j], c1) = L::mac(p[j], m1, n[j - 1], c1);
+        }
+        let (v, t0) = L::add3(p[s], c0, top);
+        (p[s], c1) = L::mac(v, m1, n[s - 1], c1);
+        let (v, t1) = L::add3(p[s + 1], c1, t0);
+        p[s + 1] = v;
+        t1
+    }
+
     /// sig^65537 mod n as k big-endian bytes, or None when sig is not a valid representative
     /// (RFC 8017 §5.2.2 RSAVP1: the length is k and the integer is below n).
     fn public_op(&self, sig: &[u8]) -> Option<Vec<u8>> {
@@ -163,7 +239,12 @@ impl<L: Limb> MontKey<L> {
             return None;
         }
         let s = self.n.len();
-        let x: Vec<L> = to_limbs(&BigUint::from_bytes_be(sig), s);
+        // OS2IP (RFC 8017 §4.2): big-endian bytes into little-endian limbs.
+        let mut x = vec![L::ZERO; s];
+        for (i, b) in sig.iter().rev().enumerate() {
+            let l = x.get_mut(i / L::BYTES)?;
+            *l = l.or_byte(i % L::BYTES, *b);
+        }
         if !less_than(&x, &self.n) {
             return None;
         }
@@ -177,9 +258,7 @@ impl<L: Limb> MontKey<L> {
             std::mem::swap(&mut acc, &mut tmp);
         }
         self.mul(&acc, &xr, &mut t, &mut tmp); // x^65537·R
-        let mut one = vec![L::ZERO; s];
-        one[0] = L::ONE;
-        self.mul(&tmp, &one, &mut t, &mut acc); // x^65537
+        self.redc(&tmp, &mut t, &mut acc); // x^65537
         let mut out = vec![0u8; self.k];
         for (i, byte) in out.iter_mut().rev().enumerate() {
             *byte = acc[i / L::BYTES].byte(i % L::BYTES);

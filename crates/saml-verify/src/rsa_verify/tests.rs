@@ -102,6 +102,43 @@ fn public_op_matches_modpow_64() {
     public_op_matches_modpow::<u64>();
 }
 
+/// Every limb count, odd and even, for both widths: the reduction and the squaring take rows
+/// two at a time and finish an odd one alone, so moduli of 2048 + 8·t bits (t < 9) for random
+/// odd n and random x below n are checked against `BigUint::modpow`.
+#[test]
+fn odd_and_even_limb_counts_match_modpow() {
+    let e = BigUint::from(65_537u32);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as u8
+    };
+    for extra in 0..9usize {
+        let k = 256 + extra;
+        let mut nb: Vec<u8> = (0..k).map(|_| next()).collect();
+        nb[0] |= 0x80;
+        nb[k - 1] |= 1;
+        let n = BigUint::from_bytes_be(&nb);
+        let key = RsaPublicKey::new(n.clone(), e.clone()).unwrap();
+        let (m32, m64) = (
+            MontKey::<u32>::new(&key).unwrap(),
+            MontKey::<u64>::new(&key).unwrap(),
+        );
+        for _ in 0..8 {
+            let xb: Vec<u8> = (0..k).map(|_| next()).collect();
+            let x = BigUint::from_bytes_be(&xb) % &n;
+            let mut sig = x.to_bytes_be();
+            sig.splice(0..0, std::iter::repeat_n(0, k - sig.len()));
+            let expect = x.modpow(&e, &n);
+            for got in [m32.public_op(&sig), m64.public_op(&sig)] {
+                assert_eq!(BigUint::from_bytes_be(&got.unwrap()), expect, "k={k}");
+            }
+        }
+    }
+}
+
 /// Both widths give byte-identical results on a modulus whose top limb is a single bit for
 /// u64 and for u32 (2049 bits), where R = 2^(w·limbs) is far above n.
 #[test]
