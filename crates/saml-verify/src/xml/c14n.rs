@@ -185,7 +185,7 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
                 false
             } else {
                 match self.rendered.get(p) {
-                    Some(r) => *r != uri,
+                    Some(r) => !same_str(r, uri),
                     // An empty default namespace needs no declaration unless one was rendered.
                     None => !(p.is_empty() && uri.is_empty()),
                 }
@@ -245,7 +245,7 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
             heap = e.attrs.iter().collect();
             &mut heap
         };
-        attrs.sort_unstable_by(|a, b| (&a.ns, &a.local).cmp(&(&b.ns, &b.local)));
+        attrs.sort_unstable_by(|a, b| attribute_order(a, b));
         for a in attrs.iter() {
             self.write(b" ")?;
             self.qname(a.prefix, a.local)?;
@@ -291,6 +291,24 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
 }
 
 /// Filler for the fixed attribute-sorting buffer (never written out).
+/// Exclusive c14n §2.2 (by reference to Canonical XML 1.0 §2.2, "Attribute Nodes"): attributes
+/// in lexicographic order of namespace URI, then local name; no namespace sorts first. Bytes
+/// compared inline: the names are short and usually differ in their first byte, where a call
+/// to `memcmp` per comparison had cost 4 % of a verification (perf, issue #16).
+fn attribute_order(a: &Attribute<'_>, b: &Attribute<'_>) -> std::cmp::Ordering {
+    let bytes = |x: &str, y: &str| x.bytes().cmp(y.bytes());
+    match (a.ns.is_empty(), b.ns.is_empty()) {
+        (true, true) => bytes(a.local, b.local),
+        _ => bytes(&a.ns, &b.ns).then_with(|| bytes(a.local, b.local)),
+    }
+}
+
+/// String equality that skips the byte comparison when both are the same slice (namespace URIs
+/// are borrowed from the input, so a URI in scope is usually the very slice compared).
+fn same_str(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 static EMPTY_ATTR: Attribute<'static> = Attribute {
     prefix: "",
     local: "",

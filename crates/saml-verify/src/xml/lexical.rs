@@ -8,19 +8,21 @@ use super::parse::borrowed;
 use super::{is_xml_space, Attribute, XML_NS};
 use crate::Error;
 
-/// Namespace declarations (prefix, URI; prefix empty for `xmlns=`) and ordinary attributes
-/// (qualified name as written, normalized value).
-pub(super) type Split<'a> = (Vec<(&'a str, Cow<'a, str>)>, Vec<(&'a str, Cow<'a, str>)>);
+/// A name and a value: a namespace declaration (prefix, URI; prefix empty for `xmlns=`) or an
+/// ordinary attribute (qualified name as written, normalized value).
+pub(super) type Pair<'a> = (&'a str, Cow<'a, str>);
 
 /// Split the attributes in a start tag's `content` (its name is the first `name_len` bytes)
-/// into namespace declarations and ordinary attributes.
-pub(super) fn read_attributes(
-    content: &str,
+/// into the namespace declarations, returned, and the ordinary attributes, appended to `attrs`
+/// (a buffer the parser reuses from one tag to the next, cleared here).
+pub(super) fn read_attributes<'a>(
+    content: &'a str,
     name_len: usize,
     max: usize,
-) -> Result<Split<'_>, Error> {
+    attrs: &mut Vec<Pair<'a>>,
+) -> Result<Vec<Pair<'a>>, Error> {
     let mut decls = Vec::new();
-    let mut attrs = Vec::new();
+    attrs.clear();
     let mut iter = quick_xml::events::attributes::Attributes::new(content, name_len);
     iter.with_checks(true);
     for a in iter {
@@ -55,7 +57,7 @@ pub(super) fn read_attributes(
             attrs.push((key, value));
         }
     }
-    Ok((decls, attrs))
+    Ok(decls)
 }
 
 /// Longest namespace URI accepted, in bytes. Real ones are under 100 (SAML's is 37).
@@ -83,17 +85,25 @@ fn check_namespace_uri(raw: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Namespaces in XML §6.3: no two attributes with the same local name and namespace. Sorted,
-/// so the check is O(n log n) comparisons of bounded names however many attributes there are.
+/// Namespaces in XML §6.3: no two attributes with the same local name and namespace. Up to
+/// eight (every element SAML defines) pairwise, without allocating; beyond, sorted, so the
+/// check is O(n log n) comparisons of bounded names however many attributes there are.
 pub(super) fn duplicate_attribute(attrs: &[Attribute<'_>]) -> Result<(), Error> {
-    if attrs.len() < 2 {
-        return Ok(());
-    }
-    let mut names: Vec<(&str, &str)> = attrs.iter().map(|a| (a.local, &*a.ns)).collect();
-    names.sort_unstable();
-    match names.windows(2).find(|w| w[0] == w[1]) {
-        Some(w) => Err(Error::DuplicateAttribute {
-            name: format!("{{{}}}{}", w[0].1, w[0].0),
+    let same = |a: &Attribute<'_>, b: &Attribute<'_>| a.local == b.local && a.ns == b.ns;
+    let found = if attrs.len() <= 8 {
+        attrs
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| attrs[i + 1..].iter().find(|b| same(a, b)))
+            .map(|a| (a.local, &*a.ns))
+    } else {
+        let mut names: Vec<(&str, &str)> = attrs.iter().map(|a| (a.local, &*a.ns)).collect();
+        names.sort_unstable();
+        names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+    };
+    match found {
+        Some((local, ns)) => Err(Error::DuplicateAttribute {
+            name: format!("{{{ns}}}{local}"),
         }),
         None => Ok(()),
     }

@@ -59,6 +59,7 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document<'_>, Error> {
         ids: BTreeSet::new(),
         limits,
         seen_root: false,
+        raw_attrs: Vec::new(),
     };
     let mut reader = Reader::from_str(text);
     let cfg = reader.config_mut();
@@ -132,6 +133,9 @@ struct Parser<'a> {
     ids: BTreeSet<Cow<'a, str>>,
     limits: Limits,
     seen_root: bool,
+    /// The current start tag's ordinary attributes as read, before their prefixes are
+    /// resolved: one buffer for the whole parse, not one allocation per element.
+    raw_attrs: Vec<super::lexical::Pair<'a>>,
 }
 
 /// `part` as a slice of `input` with `input`'s lifetime, when `part` lies inside `input` (a
@@ -275,7 +279,13 @@ impl<'a> Parser<'a> {
         let name = content
             .get(..name_len)
             .ok_or_else(|| Error::malformed("bad tag"))?;
-        let (ns_decls, raw_attrs) = read_attributes(content, name_len, self.limits.max_attributes)?;
+        let mut raw_attrs = std::mem::take(&mut self.raw_attrs);
+        let ns_decls = read_attributes(
+            content,
+            name_len,
+            self.limits.max_attributes,
+            &mut raw_attrs,
+        )?;
         self.scope_marks.push(self.scopes.len());
         for (p, u) in &ns_decls {
             self.scopes.push(p);
@@ -289,7 +299,7 @@ impl<'a> Parser<'a> {
         let (prefix, local) = split_qname(name)?;
         let ns = self.resolve(prefix)?;
         let mut attrs: Vec<Attribute<'a>> = Vec::with_capacity(raw_attrs.len());
-        for (qname, value) in raw_attrs {
+        for (qname, value) in raw_attrs.drain(..) {
             let (aprefix, alocal) = split_qname(qname)?;
             let ans = if aprefix.is_empty() {
                 Cow::Borrowed("")
@@ -308,6 +318,7 @@ impl<'a> Parser<'a> {
                 value,
             });
         }
+        self.raw_attrs = raw_attrs;
         duplicate_attribute(&attrs)?;
         let id = self.push(NodeKind::Element(Element {
             prefix,

@@ -91,6 +91,14 @@ fn refuses_hostile_structure() {
         code("<r xmlns:p=\"u\" xmlns:q=\"u\" p:a=\"1\" q:a=\"2\"/>"),
         "duplicate_attribute"
     );
+    // Both ways the check runs: pairwise up to eight attributes, sorted beyond.
+    for filler in [2usize, 12] {
+        let others: String = (0..filler).map(|i| format!(" f{i}=\"v\"")).collect();
+        let xml = format!("<r xmlns:p=\"u\" xmlns:q=\"u\" p:a=\"1\"{others} q:a=\"2\"/>");
+        assert_eq!(code(&xml), "duplicate_attribute", "{filler}");
+        let xml = format!("<r xmlns:p=\"u\" xmlns:q=\"w\" p:a=\"1\"{others} q:a=\"2\"/>");
+        assert!(parse(xml.as_bytes(), Limits::default()).is_ok(), "{filler}");
+    }
     assert_eq!(code("<r><a ID=\"x\"/><b ID=\"x\"/></r>"), "duplicate_id");
     assert_eq!(code("<r>&ent;</r>"), "xml_malformed");
     assert_eq!(code("<p:r/>"), "xml_malformed");
