@@ -255,7 +255,7 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
         }
         self.write(b">")?;
 
-        for &c in &e.children {
+        for &c in self.doc.element_children(e) {
             self.node(c)?;
         }
 

@@ -23,15 +23,13 @@ pub(super) fn read_attributes<'a>(
 ) -> Result<Vec<Pair<'a>>, Error> {
     let mut decls = Vec::new();
     attrs.clear();
+    // quick-xml's own duplicate check keeps a vector per tag; the parser checks instead, after
+    // namespace resolution ([`duplicate_attribute`], which also catches two of one QName) and
+    // here for declarations ([`duplicate_declaration`]).
     let mut iter = quick_xml::events::attributes::Attributes::new(content, name_len);
-    iter.with_checks(true);
+    iter.with_checks(false);
     for a in iter {
-        let a = a.map_err(|e| match e {
-            quick_xml::events::attributes::AttrError::Duplicated(..) => Error::DuplicateAttribute {
-                name: "(repeated)".into(),
-            },
-            e => Error::malformed(e.to_string()),
-        })?;
+        let a = a.map_err(|e| Error::malformed(e.to_string()))?;
         if decls.len() + attrs.len() >= max {
             return Err(Error::malformed("too many attributes"));
         }
@@ -57,6 +55,7 @@ pub(super) fn read_attributes<'a>(
             attrs.push((key, value));
         }
     }
+    duplicate_declaration(&decls)?;
     Ok(decls)
 }
 
@@ -104,6 +103,31 @@ pub(super) fn duplicate_attribute(attrs: &[Attribute<'_>]) -> Result<(), Error> 
     match found {
         Some((local, ns)) => Err(Error::DuplicateAttribute {
             name: format!("{{{ns}}}{local}"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// XML 1.0 §3.1 (well-formedness: unique attribute specification): no prefix declared twice
+/// on one element (`xmlns` counts as the empty prefix). Pairwise up to eight, sorted beyond.
+fn duplicate_declaration(decls: &[Pair<'_>]) -> Result<(), Error> {
+    let found = if decls.len() <= 8 {
+        decls
+            .iter()
+            .enumerate()
+            .find_map(|(i, (p, _))| decls[i + 1..].iter().find(|(q, _)| p == q))
+            .map(|(p, _)| *p)
+    } else {
+        let mut prefixes: Vec<&str> = decls.iter().map(|(p, _)| *p).collect();
+        prefixes.sort_unstable();
+        prefixes.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+    };
+    match found {
+        Some("") => Err(Error::DuplicateAttribute {
+            name: "xmlns".into(),
+        }),
+        Some(p) => Err(Error::DuplicateAttribute {
+            name: format!("xmlns:{p}"),
         }),
         None => Ok(()),
     }

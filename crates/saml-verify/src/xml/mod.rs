@@ -27,6 +27,9 @@ pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 pub struct Document<'a> {
     pub(crate) nodes: Vec<Node<'a>>,
     pub(crate) root: NodeId,
+    /// Every element's children, each element's run contiguous ([`Element::children`] says
+    /// where): one vector for the document rather than one per element.
+    pub(crate) child_ids: Vec<NodeId>,
     /// Length in bytes of the text this document was parsed from.
     pub(crate) source_len: usize,
 }
@@ -56,7 +59,8 @@ pub struct Element<'a> {
     /// Namespace declarations made on this element: (prefix, URI), prefix empty for `xmlns=`.
     pub ns_decls: Vec<(&'a str, Cow<'a, str>)>,
     pub attrs: Vec<Attribute<'a>>,
-    pub(crate) children: Vec<NodeId>,
+    /// Where this element's children are in [`Document::child_ids`].
+    pub(crate) children: std::ops::Range<usize>,
 }
 
 /// A (non-namespace-declaration) attribute, its value normalized (XML 1.0 §3.3.3).
@@ -110,8 +114,13 @@ impl<'a> Document<'a> {
     /// All child nodes of `id`, in document order.
     pub(crate) fn children(&self, id: NodeId) -> &[NodeId] {
         self.element(id)
-            .map(|e| e.children.as_slice())
+            .map(|e| self.element_children(e))
             .unwrap_or(&[])
+    }
+
+    /// The child nodes of `e`, an element of this document, in document order.
+    pub(crate) fn element_children(&self, e: &Element<'_>) -> &[NodeId] {
+        self.child_ids.get(e.children.clone()).unwrap_or(&[])
     }
 
     /// Element children of `id`, in document order.

@@ -50,9 +50,12 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document<'_>, Error> {
             // About one node per 40 bytes in IdP output: grow once or not at all.
             nodes: Vec::with_capacity(text.len() / 40),
             root: 0,
+            child_ids: Vec::with_capacity(text.len() / 40),
             source_len: text.len(),
         },
         stack: Vec::new(),
+        open_children: Vec::new(),
+        child_marks: Vec::new(),
         bindings: BTreeMap::from([("xml", vec![Cow::Borrowed(XML_NS)])]),
         scopes: vec!["xml"],
         scope_marks: Vec::new(),
@@ -122,6 +125,10 @@ struct Parser<'a> {
     input: &'a str,
     doc: Document<'a>,
     stack: Vec<NodeId>,
+    /// The children seen so far of every open element, outermost first; `child_marks` says
+    /// where each open element's start. An element's run moves to `doc.child_ids` when it ends.
+    open_children: Vec<NodeId>,
+    child_marks: Vec<usize>,
     /// In-scope namespace bindings: each prefix's URIs, innermost last (a lookup is one map
     /// search, however many bindings are in scope).
     bindings: BTreeMap<&'a str, Vec<Cow<'a, str>>>,
@@ -160,8 +167,7 @@ impl<'a> Parser<'a> {
             Event::Start(s) => self.start(&s, false),
             Event::Empty(s) => self.start(&s, true),
             Event::End(_) => {
-                self.stack.pop();
-                self.leave_scope();
+                self.close();
                 Ok(())
             }
             Event::Text(t) => self.text(normalize_newlines(borrowed(t.into_inner())?)),
@@ -226,14 +232,15 @@ impl<'a> Parser<'a> {
     }
 
     fn text(&mut self, t: Cow<'a, str>) -> Result<(), Error> {
-        let Some(&parent) = self.stack.last() else {
+        if self.stack.is_empty() {
             if t.bytes().all(is_xml_space) {
                 return Ok(());
             }
             return Err(Error::malformed("text outside the document element"));
-        };
+        }
         // Adjacent text (split by references or CDATA) is one text node in the data model.
-        if let Some(&last) = self.doc.children(parent).last() {
+        let mark = self.child_marks.last().copied().unwrap_or(0);
+        if let Some(&last) = self.open_children.get(mark..).and_then(<[_]>::last) {
             if let Some(Node {
                 kind: NodeKind::Text(s),
                 ..
@@ -250,14 +257,8 @@ impl<'a> Parser<'a> {
         let id = self.doc.nodes.len();
         let parent = self.stack.last().copied();
         self.doc.nodes.push(Node { parent, kind });
-        if let Some(p) = parent {
-            if let Some(Node {
-                kind: NodeKind::Element(e),
-                ..
-            }) = self.doc.nodes.get_mut(p)
-            {
-                e.children.push(id);
-            }
+        if parent.is_some() {
+            self.open_children.push(id);
         }
         Ok(id)
     }
@@ -326,17 +327,39 @@ impl<'a> Parser<'a> {
             ns,
             ns_decls,
             attrs,
-            children: Vec::new(),
+            children: 0..0,
         }))?;
         if self.stack.is_empty() {
             self.doc.root = id;
         }
         self.stack.push(id);
+        self.child_marks.push(self.open_children.len());
         if empty {
-            self.stack.pop();
-            self.leave_scope();
+            self.close();
         }
         Ok(())
+    }
+
+    /// The innermost open element ends: its children take their place in `doc.child_ids`
+    /// and the bindings it declared go out of scope.
+    fn close(&mut self) {
+        if let Some(id) = self.stack.pop() {
+            let mark = self.child_marks.pop().unwrap_or(self.open_children.len());
+            let start = self.doc.child_ids.len();
+            self.doc.child_ids.extend(
+                self.open_children
+                    .drain(mark.min(self.open_children.len())..),
+            );
+            let end = self.doc.child_ids.len();
+            if let Some(Node {
+                kind: NodeKind::Element(e),
+                ..
+            }) = self.doc.nodes.get_mut(id)
+            {
+                e.children = start..end;
+            }
+        }
+        self.leave_scope();
     }
 
     /// Drop the bindings the innermost open element declared.

@@ -91,6 +91,17 @@ fn refuses_hostile_structure() {
         code("<r xmlns:p=\"u\" xmlns:q=\"u\" p:a=\"1\" q:a=\"2\"/>"),
         "duplicate_attribute"
     );
+    // A prefix (or the default namespace) declared twice on one element, either way the
+    // check runs.
+    for filler in [0usize, 10] {
+        let more: String = (0..filler)
+            .map(|i| format!(" xmlns:n{i}=\"u{i}\""))
+            .collect();
+        for twice in ["xmlns:p=\"u\"", "xmlns=\"u\""] {
+            let xml = format!("<r {twice}{more} {twice}/>");
+            assert_eq!(code(&xml), "duplicate_attribute", "{xml}");
+        }
+    }
     // Both ways the check runs: pairwise up to eight attributes, sorted beyond.
     for filler in [2usize, 12] {
         let others: String = (0..filler).map(|i| format!(" f{i}=\"v\"")).collect();
