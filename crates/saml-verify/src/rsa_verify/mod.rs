@@ -2,8 +2,10 @@
 //! exponent every IdP certificate uses.
 //!
 //! Verification handles only public values, so variable-time arithmetic is safe here. The
-//! exponentiation is 16 Montgomery squarings (SOS, with each cross product computed once) and
-//! one multiplication (fused CIOS), Koç, Acar and Kaliski 1996, on machine words: generic over
+//! exponentiation is one Montgomery multiplication into the Montgomery form (by R² mod n), 16
+//! squarings (SOS, with each cross product computed once) and one multiplication by the
+//! signature itself, which leaves the form (fused CIOS), Koç, Acar and Kaliski 1996, on machine
+//! words: generic over
 //! the limb ([`limb::Limb`]), 64-bit natively and 32-bit on wasm32, which has no 64×64→128-bit
 //! multiply; both widths are compiled and tested on every target. The result is compared with
 //! the one valid encoding (EMSA-PKCS1-v1_5, RFC 8017 §9.2), built from the expected hash, whose
@@ -169,16 +171,6 @@ impl<L: Limb> MontKey<L> {
         p[i + s + 1] = c1;
     }
 
-    /// a·R⁻¹ mod n: what a product with 1 gives, by the reduction alone at a third of the
-    /// cost. Input below n; output below n. `p` has 2·n.len() limbs.
-    fn redc(&self, a: &[L], p: &mut [L], out: &mut [L]) {
-        let s = self.n.len();
-        let (low, high) = p[..2 * s].split_at_mut(s);
-        low.copy_from_slice(&a[..s]);
-        high.iter_mut().for_each(|x| *x = L::ZERO);
-        self.reduce(p, out);
-    }
-
     /// Montgomery reduction (REDC, Koç et al. 1996 §3): p·R⁻¹ mod n for p < n·R, adding
     /// m·n·2^(BITS·i) so that limb i cancels, for each i; p / R is then below 2n, and one
     /// subtraction brings it below n. `p` has 2·n.len() limbs and is overwritten.
@@ -248,17 +240,21 @@ impl<L: Limb> MontKey<L> {
         if !less_than(&x, &self.n) {
             return None;
         }
-        let mut t = vec![L::ZERO; 2 * s];
-        let mut xr = vec![L::ZERO; s];
-        self.mul(&x, &self.r2, &mut t, &mut xr); // x·R
-        let mut acc = xr.clone();
-        let mut tmp = vec![L::ZERO; s];
+        // One allocation for the working values: the double-width product and three numbers.
+        let mut scratch = vec![L::ZERO; 5 * s];
+        let (t, rest) = scratch.split_at_mut(2 * s);
+        let (xr, rest) = rest.split_at_mut(s);
+        let (mut acc, mut tmp) = rest.split_at_mut(s);
+        self.mul(&x, &self.r2, t, xr); // x·R
+        acc.copy_from_slice(xr);
         for _ in 0..16 {
-            self.sqr(&acc, &mut t, &mut tmp);
+            self.sqr(acc, t, tmp);
             std::mem::swap(&mut acc, &mut tmp);
         }
-        self.mul(&acc, &xr, &mut t, &mut tmp); // x^65537·R
-        self.redc(&tmp, &mut t, &mut acc); // x^65537
+        // (x^65536·R)·x·R⁻¹ = x^65537: multiplying by x itself, not x·R, leaves the
+        // Montgomery form, so no separate reduction is needed.
+        self.mul(acc, &x, t, tmp);
+        let acc = tmp;
         let mut out = vec![0u8; self.k];
         for (i, byte) in out.iter_mut().rev().enumerate() {
             *byte = acc[i / L::BYTES].byte(i % L::BYTES);
