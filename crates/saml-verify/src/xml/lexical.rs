@@ -135,7 +135,9 @@ fn duplicate_declaration(decls: &[Pair<'_>]) -> Result<(), Error> {
 
 /// Split a QName (Namespaces in XML §4) into prefix and local part, both NCNames.
 pub(super) fn split_qname(q: &str) -> Result<(&str, &str), Error> {
-    let (p, l) = match q.split_once(':') {
+    // A byte scan: names are short, and ':' is ASCII, so its index is a char boundary.
+    let colon = q.bytes().position(|b| b == b':');
+    let (p, l) = match colon.and_then(|i| Some((q.get(..i)?, q.get(i + 1..)?))) {
         None => ("", q),
         Some((p, l)) if is_ncname(p) => (p, l),
         _ => ("", ""),
@@ -148,15 +150,20 @@ pub(super) fn split_qname(q: &str) -> Result<(&str, &str), Error> {
 
 /// An NCName: an XML 1.0 (fifth edition) §2.3 Name without colons.
 pub(crate) fn is_ncname(s: &str) -> bool {
-    if s.is_ascii() {
-        // The same rule on bytes for the usual all-ASCII name: a letter or `_`, then letters,
-        // digits, `_`, `-`, `.`.
-        let b = s.as_bytes();
-        return b
-            .first()
-            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
-            && b.iter()
-                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+    // The same rule on bytes for the usual all-ASCII name, in one pass: a letter or `_`, then
+    // letters, digits, `_`, `-`, `.` (a non-ASCII byte ends the pass: the general rule below).
+    let b = s.as_bytes();
+    if b.first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+    {
+        match b
+            .iter()
+            .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')))
+        {
+            None => return true,
+            Some(i) if b[i].is_ascii() => return false,
+            Some(_) => {}
+        }
     }
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start) && chars.all(|c| is_name_start(c) || is_name_char(c))
