@@ -151,7 +151,22 @@ pub fn check_c14n_fixed_point(
 pub fn check_document(doc: &Document) {
     let root = doc.root();
     check_c14n_fixed_point(doc, root, None, &[]);
-    let all = doc.descendants(root);
+    let all: Vec<NodeId> = doc.descendants(root).collect();
+    // Each element's stored subtree run is the tree walk from it: every element, in order.
+    for &top in &all {
+        let mut walked = Vec::new();
+        let mut stack = vec![top];
+        while let Some(n) = stack.pop() {
+            walked.push(n);
+            let kids: Vec<NodeId> = doc.child_elements(n).map(|(c, _)| c).collect();
+            stack.extend(kids.into_iter().rev());
+        }
+        assert_eq!(
+            doc.descendants(top).collect::<Vec<_>>(),
+            walked,
+            "descendants"
+        );
+    }
     if all.len() < 2 {
         return;
     }

@@ -61,6 +61,9 @@ pub struct Element<'a> {
     pub attrs: Vec<Attribute<'a>>,
     /// Where this element's children are in [`Document::child_ids`].
     pub(crate) children: std::ops::Range<usize>,
+    /// One past the last node of this element's subtree (its descendants are the nodes after
+    /// it up to here).
+    pub(crate) end: NodeId,
 }
 
 /// A (non-namespace-declaration) attribute, its value normalized (XML 1.0 §3.3.3).
@@ -171,17 +174,12 @@ impl<'a> Document<'a> {
         })
     }
 
-    /// Every element of the subtree rooted at `id` (itself first), in document order.
-    pub fn descendants(&self, id: NodeId) -> Vec<NodeId> {
-        let mut out = Vec::new();
-        let mut stack = vec![id];
-        while let Some(n) = stack.pop() {
-            if self.element(n).is_some() {
-                out.push(n);
-                stack.extend(self.children(n).iter().rev());
-            }
-        }
-        out
+    /// Every element of the subtree rooted at `id` (itself first), in document order. Nodes are
+    /// stored in document order, so a subtree is the run from its root to [`Element::end`]:
+    /// walking it allocates nothing.
+    pub fn descendants(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let end = self.element(id).map_or(id, |e| e.end.max(id + 1));
+        (id..end.min(self.nodes.len())).filter(move |&n| self.element(n).is_some())
     }
 
     /// True when `ancestor` is `id` or one of its ancestors.

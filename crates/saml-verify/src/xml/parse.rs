@@ -328,6 +328,7 @@ impl<'a> Parser<'a> {
             ns_decls,
             attrs,
             children: 0..0,
+            end: 0,
         }))?;
         if self.stack.is_empty() {
             self.doc.root = id;
@@ -351,12 +352,14 @@ impl<'a> Parser<'a> {
                     .drain(mark.min(self.open_children.len())..),
             );
             let end = self.doc.child_ids.len();
+            let subtree_end = self.doc.nodes.len();
             if let Some(Node {
                 kind: NodeKind::Element(e),
                 ..
             }) = self.doc.nodes.get_mut(id)
             {
                 e.children = start..end;
+                e.end = subtree_end;
             }
         }
         self.leave_scope();
