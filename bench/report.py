@@ -59,6 +59,7 @@ def issue16(micro: dict, raw: str) -> list[str]:
         sh = p["share_pct"]
         out += ["", f"Native phases ({p['input']}, medians of {p['n']} calls each, bench/native/src/bin/phases.rs): "
                 f"whole verify {fmt_us(p['total_us'])}; parse {fmt_us(p['parse_us'])} ({sh['parse']} %), "
+                f"re-parse of the signed Response's canonical bytes {fmt_us(p['reparse_us'])} ({sh['reparse']} %), "
                 f"exclusive c14n of the 4 signed parts {fmt_us(p['c14n_us'])} ({sh['c14n']} %), "
                 f"SHA-256 of their {sum(p['canonical_bytes']):,} canonical bytes {fmt_us(p['sha256_us'])} ({sh['sha256']} %), "
                 f"2 RSA-2048 verifications {fmt_us(p['rsa_us'])} ({sh['rsa']} %), the rest {fmt_us(p['rest_us'])} "

@@ -39,7 +39,11 @@ fn parse_args() -> Result<Opts, String> {
         let mut val = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
             "--n" => o.n = val("--n")?.parse().map_err(|e| format!("--n: {e}"))?,
-            "--warmup" => o.warmup = val("--warmup")?.parse().map_err(|e| format!("--warmup: {e}"))?,
+            "--warmup" => {
+                o.warmup = val("--warmup")?
+                    .parse()
+                    .map_err(|e| format!("--warmup: {e}"))?
+            }
             "--max-seconds" => {
                 o.max_seconds = val("--max-seconds")?
                     .parse()
@@ -50,7 +54,9 @@ fn parse_args() -> Result<Opts, String> {
             s => dir = Some(PathBuf::from(s)),
         }
     }
-    o.dir = dir.ok_or("usage: bench-native INPUTS_DIR [--n N] [--warmup N] [--max-seconds S] [--only NAME]")?;
+    o.dir = dir.ok_or(
+        "usage: bench-native INPUTS_DIR [--n N] [--warmup N] [--max-seconds S] [--only NAME]",
+    )?;
     if o.n == 0 {
         return Err("--n must be at least 1".into());
     }
@@ -74,20 +80,30 @@ fn run() -> Result<(), String> {
     let s = |k: &str| manifest[k].as_str().ok_or(format!("inputs.json: no {k}"));
     let cert = read(&o.dir, s("cert")?)?;
     let key = TrustedKey::from_certificate(&cert).map_err(|e| format!("certificate: {e}"))?;
-    let trust = Trust::new(s("idp_entity_id")?, vec![key], s("sp_entity_id")?, s("acs_url")?);
+    let trust = Trust::new(
+        s("idp_entity_id")?,
+        vec![key],
+        s("sp_entity_id")?,
+        s("acs_url")?,
+    );
     let now = Timestamp::parse(s("now")?).ok_or("inputs.json: bad now")?;
-    let inputs = manifest["inputs"].as_array().ok_or("inputs.json: no inputs")?;
+    let inputs = manifest["inputs"]
+        .as_array()
+        .ok_or("inputs.json: no inputs")?;
     for input in inputs {
         let name = input["name"].as_str().ok_or("input without name")?;
         if o.only.as_deref().is_some_and(|only| only != name) {
             continue;
         }
         let bytes = read(&o.dir, input["file"].as_str().ok_or("input without file")?)?;
-        let v = verify(&bytes, &trust, now, None).map_err(|e| format!("{name} does not verify: {e}"))?;
+        let v = verify(&bytes, &trust, now, None)
+            .map_err(|e| format!("{name} does not verify: {e}"))?;
         let want_sigs = input["signatures"].as_u64().unwrap_or(0);
         let got_sigs = u64::from(v.response_signed) + u64::from(v.assertion_signed);
         if got_sigs != want_sigs {
-            return Err(format!("{name}: {got_sigs} signatures verified, inputs.json says {want_sigs}"));
+            return Err(format!(
+                "{name}: {got_sigs} signatures verified, inputs.json says {want_sigs}"
+            ));
         }
         // Warm-up: --warmup calls, but never more than a quarter of the budget (at most 2 s).
         let warm_end = Instant::now() + Duration::from_secs_f64((o.max_seconds / 4.0).min(2.0));

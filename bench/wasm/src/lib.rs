@@ -36,7 +36,9 @@ impl Verifier {
     /// 0: not verified; otherwise 1 + (2 if the Response was signed) + (4 if the Assertion was).
     pub fn verify(&self, input: &[u8]) -> u32 {
         match verify(input, &self.trust, self.now, None) {
-            Ok(v) => 1 + if v.response_signed { 2 } else { 0 } + if v.assertion_signed { 4 } else { 0 },
+            Ok(v) => {
+                1 + if v.response_signed { 2 } else { 0 } + if v.assertion_signed { 4 } else { 0 }
+            }
             Err(_) => 0,
         }
     }

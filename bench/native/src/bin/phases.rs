@@ -15,8 +15,10 @@
 //!   SignedInfo hashes the signatures sign);
 //! - `rsa`: both RSASSA-PKCS1-v1_5 verifications (RFC 8017 §8.2.2) on 64-bit limbs, as native
 //!   builds run them (`saml_verify::rsa_testing`);
-//! - `rest`: the whole call minus those: base64, the second parse of the verified Response bytes
-//!   that the assertion is read from, reference and schema checks, SAML conditions.
+//! - `reparse`: `saml_verify::xml::parse` of the Response's canonical bytes, the second parse
+//!   that identity is read from (only what was signed), a deliberate cost;
+//! - `rest`: the whole call minus those: base64, reference and schema checks, reading the
+//!   fields, SAML conditions.
 //!
 //! The counting allocator adds a few nanoseconds per allocation to every phase; the timings come
 //! from a run where it only counts (two relaxed atomic additions per call).
@@ -210,6 +212,9 @@ fn run() -> Result<(), String> {
     let t_parse = median_us(n, || {
         drop(black_box(parse(black_box(&bytes), Limits::default())))
     });
+    let t_reparse = median_us(n, || {
+        drop(black_box(parse(black_box(&canon[0]), Limits::default())))
+    });
     let t_c14n = median_us(n, || {
         for g in &sigs {
             black_box(c14n(&doc, g.apex, Some(g.signature), &xs));
@@ -239,7 +244,7 @@ fn run() -> Result<(), String> {
             black_box(pk.verify(LimbWidth::Bits64, HashAlg::Sha256, h, &g.value));
         }
     });
-    let parts = t_parse + t_c14n + t_sha + t_rsa;
+    let parts = t_parse + t_reparse + t_c14n + t_sha + t_rsa;
     let share = |t: f64| (t / total * 1000.0).round() / 10.0;
     println!(
         "{}",
@@ -247,9 +252,9 @@ fn run() -> Result<(), String> {
             "input": only, "bytes": bytes.len(), "n": n,
             "canonical_bytes": canon.iter().map(Vec::len).collect::<Vec<_>>(),
             "total_us": total,
-            "parse_us": t_parse, "c14n_us": t_c14n, "sha256_us": t_sha, "rsa_us": t_rsa,
+            "parse_us": t_parse, "reparse_us": t_reparse, "c14n_us": t_c14n, "sha256_us": t_sha, "rsa_us": t_rsa,
             "rest_us": total - parts,
-            "share_pct": {"parse": share(t_parse), "c14n": share(t_c14n), "sha256": share(t_sha),
+            "share_pct": {"parse": share(t_parse), "reparse": share(t_reparse), "c14n": share(t_c14n), "sha256": share(t_sha),
                           "rsa": share(t_rsa), "rest": share(total - parts)},
             "allocations_per_verify": allocs, "allocated_bytes_per_verify": alloc_bytes,
             "allocations": {"parse": parse_allocs, "c14n_all_four": c14n_allocs, "rsa_both": rsa_allocs},
