@@ -582,7 +582,7 @@ pub fn is_ncname(s: &str) -> bool {
 /// `<a/ >x</a/ >` parses as an element named `a/`, whose canonical form `<a/>x</a/>` does not
 /// re-parse. See fuzz/regressions/xml_parse/.
 pub fn has_invalid_name(doc: &Document) -> bool {
-    doc.descendants(doc.root()).into_iter().any(|n| {
+    doc.descendants(doc.root()).any(|n| {
         doc.element(n).is_some_and(|e| {
             (!e.prefix.is_empty() && !is_ncname(e.prefix))
                 || !is_ncname(e.local)

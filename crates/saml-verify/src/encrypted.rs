@@ -120,7 +120,6 @@ fn wrap_in_scope(doc: &Document, at: NodeId, plaintext: &str) -> String {
 
 fn the_assertion_count(doc: &Document, root: NodeId) -> usize {
     doc.descendants(root)
-        .into_iter()
         .filter(|&n| {
             doc.element(n).is_some_and(|e| {
                 e.is(ns::SAML, "Assertion") || e.is(ns::SAML, "EncryptedAssertion")

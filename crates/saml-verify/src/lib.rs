@@ -365,7 +365,6 @@ pub(crate) enum Located {
 pub(crate) fn the_assertion(doc: &Document, root: NodeId) -> Result<Located, Error> {
     let found: Vec<NodeId> = doc
         .descendants(root)
-        .into_iter()
         .filter(|&n| {
             doc.element(n).is_some_and(|e| {
                 e.is(ns::SAML, "Assertion") || e.is(ns::SAML, "EncryptedAssertion")

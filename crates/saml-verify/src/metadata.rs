@@ -106,7 +106,7 @@ pub fn parse_idp_metadata(xml: &[u8]) -> Result<IdpMetadata, Error> {
 }
 
 fn find_idp_entity(doc: &Document, root: NodeId) -> Option<NodeId> {
-    doc.descendants(root).into_iter().find(|&n| {
+    doc.descendants(root).find(|&n| {
         doc.element(n).is_some_and(|e| e.is(MD, "EntityDescriptor"))
             && doc.first_child(n, MD, "IDPSSODescriptor").is_some()
     })

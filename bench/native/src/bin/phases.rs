@@ -91,7 +91,6 @@ fn allocations(f: impl FnOnce()) -> (u64, u64) {
 /// The first element named `local` in namespace `ns` under `id` (depth first).
 fn find(doc: &Document, id: NodeId, ns: &str, local: &str) -> Option<NodeId> {
     doc.descendants(id)
-        .into_iter()
         .find(|&d| doc.element(d).is_some_and(|e| e.is(ns, local)))
 }
 

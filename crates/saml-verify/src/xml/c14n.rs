@@ -290,7 +290,6 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
     }
 }
 
-/// Filler for the fixed attribute-sorting buffer (never written out).
 /// Exclusive c14n §2.2 (by reference to Canonical XML 1.0 §2.2, "Attribute Nodes"): attributes
 /// in lexicographic order of namespace URI, then local name; no namespace sorts first. Bytes
 /// compared inline: the names are short and usually differ in their first byte, where a call
@@ -309,6 +308,7 @@ fn same_str(a: &str, b: &str) -> bool {
     std::ptr::eq(a, b) || a == b
 }
 
+/// Filler for the fixed attribute-sorting buffer (never written out).
 static EMPTY_ATTR: Attribute<'static> = Attribute {
     prefix: "",
     local: "",

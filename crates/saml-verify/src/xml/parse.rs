@@ -307,11 +307,6 @@ impl<'a> Parser<'a> {
             } else {
                 self.resolve(aprefix)?
             };
-            if ans.is_empty() && alocal == "ID" && !self.ids.insert(value.clone()) {
-                return Err(Error::DuplicateId {
-                    id: value.into_owned(),
-                });
-            }
             attrs.push(Attribute {
                 prefix: aprefix,
                 local: alocal,
@@ -320,7 +315,15 @@ impl<'a> Parser<'a> {
             });
         }
         self.raw_attrs = raw_attrs;
+        // Two of one attribute first (`ID="x" ID="x"` is a duplicate attribute), then the IDs.
         duplicate_attribute(&attrs)?;
+        if let Some(a) = attrs.iter().find(|a| a.ns.is_empty() && a.local == "ID") {
+            if !self.ids.insert(a.value.clone()) {
+                return Err(Error::DuplicateId {
+                    id: a.value.clone().into_owned(),
+                });
+            }
+        }
         let id = self.push(NodeKind::Element(Element {
             prefix,
             local,

@@ -87,6 +87,7 @@ fn refuses_hostile_structure() {
         "doctype_forbidden"
     );
     assert_eq!(code("<r a=\"1\" a=\"2\"/>"), "duplicate_attribute");
+    assert_eq!(code("<r ID=\"x\" ID=\"x\"/>"), "duplicate_attribute");
     assert_eq!(
         code("<r xmlns:p=\"u\" xmlns:q=\"u\" p:a=\"1\" q:a=\"2\"/>"),
         "duplicate_attribute"
