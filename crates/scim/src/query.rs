@@ -136,7 +136,11 @@ pub fn parse_query(resource: Resource, query: &str) -> Result<ListQuery, ScimErr
         };
         match key.as_str() {
             "filter" => q.filter = Some(parse_filter(resource, &v)?),
-            "startindex" => q.start_index = integer(&v, "startIndex")?.max(1) as usize,
+            // RFC 7644 §3.4.2.4: below 1 is read as 1. Capped so that the offset fits every
+            // target's usize (wasm32) and D1's integers: a page past the end is simply empty.
+            "startindex" => {
+                q.start_index = integer(&v, "startIndex")?.clamp(1, MAX_START_INDEX as i64) as usize
+            }
             "count" => q.count = integer(&v, "count")?.clamp(0, MAX_COUNT as i64) as usize,
             "attributes" => q.attributes = list(&v),
             "excludedattributes" => q.excluded = list(&v),
@@ -194,6 +198,9 @@ pub fn parse_search(resource: Resource, body: &[u8]) -> Result<ListQuery, ScimEr
     crate::attr::check_schemas(schemas, SEARCH_SCHEMA, &[])?;
     parse_query(resource, &pairs.join("&"))
 }
+
+/// The largest `startIndex` honoured (larger ones are read as this: past any real directory).
+pub const MAX_START_INDEX: usize = i32::MAX as usize;
 
 fn integer(v: &str, what: &str) -> Result<i64, ScimError> {
     v.trim()
@@ -264,6 +271,10 @@ mod tests {
         assert_eq!((q.start_index, q.count), (3, 10));
         let q = parse_query(Resource::User, "startIndex=0&count=100000").unwrap();
         assert_eq!((q.start_index, q.count), (1, MAX_COUNT));
+        for huge in ["9223372036854775807", "4294967297", "-9223372036854775808"] {
+            let q = parse_query(Resource::User, &format!("startIndex={huge}")).unwrap();
+            assert!((1..=MAX_START_INDEX).contains(&q.start_index), "{huge}");
+        }
         let q = parse_query(Resource::User, "count=-4").unwrap();
         assert_eq!(q.count, 0);
         let q = parse_query(

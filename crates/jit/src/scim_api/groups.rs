@@ -101,7 +101,12 @@ async fn list<D: Sql>(dir: &D, ctx: &Ctx<'_>, q: ListQuery) -> Result<ScimReply,
         Some(r) => col_int(r, "n")?.max(0) as usize,
         None => 0,
     };
-    let page = gs::groups_page(c, q.filter.as_ref(), q.start_index - 1, q.count);
+    let page = gs::groups_page(
+        c,
+        q.filter.as_ref(),
+        q.start_index.saturating_sub(1),
+        q.count,
+    );
     let groups = dir.rows(&page).await?;
     let ids: Vec<String> = groups
         .iter()

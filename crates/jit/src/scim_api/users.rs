@@ -103,7 +103,7 @@ async fn list<D: Sql>(dir: &D, ctx: &Ctx<'_>, q: ListQuery) -> Result<ScimReply,
         .rows(&sql::users_page(
             c,
             q.filter.as_ref(),
-            q.start_index - 1,
+            q.start_index.saturating_sub(1),
             q.count,
         ))
         .await?;
