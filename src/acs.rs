@@ -9,7 +9,7 @@ use jit::{Code, Refusal};
 use worker::{console_error, console_log, Env, Request, Response};
 
 use crate::admin::log_mirror_error;
-use crate::d1::D1Directory;
+use crate::d1::{D1Directory, D1};
 use crate::kv::KvSettings;
 use crate::platform::{
     endpoints, new_reference, now, public_origin, random_seed, secret, secret_hex, session_secret,
@@ -116,7 +116,7 @@ fn platform_for(
         let detail = "no CSPRNG for RSA blinding";
         return Err(Refusal::new(Code::RandomUnavailable, detail));
     }
-    let dir = D1Directory::with_request_secret(db, secret.as_bytes());
+    let dir = D1Directory::with_request_secret(D1(db), secret.as_bytes());
     Ok((KvSettings::new(kv), dir, Keys { keys, blinding }))
 }
 

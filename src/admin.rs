@@ -15,7 +15,7 @@ use jit::Code;
 use worker::{console_error, Env, Request, Response};
 
 use crate::auth::{self, AuthError};
-use crate::d1::D1Directory;
+use crate::d1::{D1Directory, D1};
 use crate::kv::KvSettings;
 use crate::platform::{endpoints, now, secret_hex};
 use crate::respond::{error, field_error, log_line, read_body, reply, store_error};
@@ -43,7 +43,7 @@ pub(crate) async fn open(
         }));
     }
     let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
-        (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(db)),
+        (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(D1(db))),
         _ => {
             let msg = "SETTINGS or DB binding missing";
             return Err(error(Code::BindingMissing, msg));

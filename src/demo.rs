@@ -7,7 +7,7 @@ use jit::ports::Directory;
 use jit::{Code, Refusal};
 use worker::{Request, Response};
 
-use crate::d1::D1Directory;
+use crate::d1::{D1Directory, D1};
 use crate::platform::{endpoints, new_reference, now, public_origin, secret, session_secret};
 use crate::respond::{harden, header, read_body, refusal_response};
 use crate::routes::RouteContext;
@@ -108,7 +108,7 @@ pub async fn dashboard(req: Request, ctx: RouteContext) -> worker::Result<Respon
         return html(web::demo_pages::dashboard(None, None));
     };
     let user = match ctx.env.d1("DB") {
-        Ok(db) => D1Directory::new(db)
+        Ok(db) => D1Directory::new(D1(db))
             .user(&c.company, &c.email)
             .await
             .ok()

@@ -26,7 +26,7 @@ use worker::{
     ScheduledEvent,
 };
 
-use crate::d1::D1Directory;
+use crate::d1::{D1Directory, D1};
 use crate::platform::{new_reference, now};
 use crate::respond::{harden, header, log_line, refusal_response};
 
@@ -67,7 +67,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         .filter(|v| !v.is_undefined())
         .map(|v| v.as_string().unwrap_or_else(|| format!("{v:?}")));
     let lines = match env.d1("DB") {
-        Ok(db) => jit::retention::run(&D1Directory::new(db), now(), days.as_deref()).await,
+        Ok(db) => jit::retention::run(&D1Directory::new(D1(db)), now(), days.as_deref()).await,
         Err(e) => vec![jit::retention::LogLine::failed(&e.to_string())],
     };
     for l in lines {

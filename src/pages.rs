@@ -12,14 +12,14 @@ use worker::{Request, Response};
 
 use crate::admin::Ctx;
 use crate::auth;
-use crate::d1::D1Directory;
+use crate::d1::{D1Directory, D1};
 use crate::kv::KvSettings;
 use crate::platform::{endpoints, now, session_secret};
 use crate::respond::{harden, header, read_body, refuse_page as refuse, see_other};
 use crate::routes::RouteContext;
 use jit::Code;
 use web::page_text::{security_body, t, SecurityView, Text};
-use web::{html_escape as esc, Lang};
+use web::Lang;
 
 /// A query parameter, read from the raw URL (parsing it with the `url` crate would bring its
 /// Unicode tables into the bundle).
@@ -58,7 +58,7 @@ pub(crate) async fn admin_session(
         return Err(see_other(&format!("/login/{company}?lang={}", lang.tag())));
     };
     let (kv, db) = match (ctx.env.kv("SETTINGS"), ctx.env.d1("DB")) {
-        (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(db)),
+        (Ok(kv), Ok(db)) => (KvSettings::new(kv), D1Directory::new(D1(db))),
         _ => return Err(refuse(Code::BindingMissing, lang)),
     };
     let is_admin = auth::session_is_admin(&claims, &db).await;
@@ -190,19 +190,7 @@ pub async fn login_page(req: Request, ctx: RouteContext) -> worker::Result<Respo
         200,
         lang,
         t(lang, Text::LoginTitle),
-        &login_form(lang, &company, ""),
-    )
-}
-
-fn login_form(lang: Lang, company: &str, email: &str) -> String {
-    format!(
-        "<form method=\"post\" action=\"/login/{c}?lang={l}\"><label for=\"email\">{label}</label><br>\
-<input id=\"email\" name=\"email\" type=\"email\" value=\"{e}\" required> <button id=\"continue\" type=\"submit\">{cont}</button></form>",
-        c = esc(company),
-        l = lang.tag(),
-        label = t(lang, Text::EmailLabel),
-        e = esc(email),
-        cont = t(lang, Text::Continue),
+        &web::login_page::form(lang, &company, ""),
     )
 }
 
@@ -224,26 +212,10 @@ pub async fn login_submit(mut req: Request, ctx: RouteContext) -> worker::Result
         .trim()
         .to_ascii_lowercase();
     let known = match ctx.env.d1("DB") {
-        Ok(db) => sso_button_for(&D1Directory::new(db), &company, &email).await,
+        Ok(db) => sso_button_for(&D1Directory::new(D1(db)), &company, &email).await,
         Err(_) => false,
     };
-    // The SSO button is a link, not a form: CSP `form-action 'self'` would block the form's
-    // redirect to the IdP's origin.
-    let body = if known {
-        format!(
-            "{}<p><a id=\"sso\" role=\"button\" href=\"/saml/{c}/login?email={e}\">{sso}</a></p>",
-            login_form(lang, &company, &email),
-            c = esc(&company),
-            e = esc(&jit::sp_initiated::percent_encode(&email)),
-            sso = t(lang, Text::SsoButton),
-        )
-    } else {
-        format!(
-            "{}<p id=\"no_sso\">{}</p>",
-            login_form(lang, &company, &email),
-            t(lang, Text::NoSso)
-        )
-    };
+    let body = web::login_page::answer(lang, &company, &email, known);
     html(200, lang, t(lang, Text::LoginTitle), &body)
 }
 

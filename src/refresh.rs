@@ -8,7 +8,7 @@ use jit::usecases::refresh::{refresh, requested, Report, Run};
 use worker::{console_error, console_log, Env, Request, Response};
 
 use crate::admin::{admin_error, open};
-use crate::d1::D1Directory;
+use crate::d1::{D1Directory, D1};
 use crate::kv::KvSettings;
 use crate::platform::{new_reference, now, public_origin};
 use crate::respond::{log_line, reply, to_json};
@@ -62,7 +62,7 @@ pub async fn daily(env: &Env) {
         Vec::new()
     });
     let list = list.iter().filter_map(|k| k.strip_prefix("company:"));
-    let (settings, dir) = (KvSettings::new(kv), D1Directory::new(db));
+    let (settings, dir) = (KvSettings::new(kv), D1Directory::new(D1(db)));
     for company in list {
         let reference = new_reference();
         let run = Run::new(company, now(), &reference, "cron").loopback(loopback(env));

@@ -8,7 +8,7 @@ use scim::ScimError;
 use worker::{Request, Response};
 
 use crate::admin::{admin_error, try_open};
-use crate::d1::D1Directory;
+use crate::d1::{D1Directory, D1};
 use crate::kv::KvSettings;
 use crate::platform::{new_reference, now, public_origin, secret_hex};
 use crate::respond::{error, harden, header, read_body, reply, store_error};
@@ -68,7 +68,7 @@ pub async fn scim_route(mut req: Request, ctx: RouteContext) -> worker::Result<R
         new_id: &new_id,
         reference: &new_reference(),
     };
-    let dir = D1Directory::new(db);
+    let dir = D1Directory::new(D1(db));
     answer(handle(&KvSettings::new(kv), &dir, &dir, &r).await)
 }
 
@@ -81,7 +81,7 @@ pub async fn session_route(req: Request, ctx: RouteContext) -> worker::Result<Re
     let Ok(db) = ctx.env.d1("DB") else {
         return error(Code::BindingMissing, "DB binding missing");
     };
-    match session::current(&D1Directory::new(db), &claims).await {
+    match session::current(&D1Directory::new(D1(db)), &claims).await {
         Ok(Some(user)) => reply(200, &user),
         Ok(None) => error(
             Code::Unauthorized,

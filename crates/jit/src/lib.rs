@@ -26,6 +26,7 @@ pub mod sign_in;
 pub mod sp_initiated;
 pub mod sql;
 pub mod sql_idp;
+pub mod sql_store;
 pub mod test_sign_in;
 pub mod tokens;
 pub mod usecases;

@@ -13,6 +13,7 @@ pub mod demo_sign;
 pub mod explain;
 pub mod json_out;
 pub mod lifecycle_form;
+pub mod login_page;
 pub mod page_text;
 pub mod setup_pages;
 pub mod setup_text;

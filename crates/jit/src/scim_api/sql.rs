@@ -19,6 +19,8 @@ pub trait Sql {
     async fn rows(&self, stmt: &Stmt) -> Result<Vec<Row>, StoreError>;
     /// Statements as one transaction; whether the first changed exactly one row.
     async fn batch_applied(&self, stmts: &[Stmt]) -> Result<bool, StoreError>;
+    /// One statement on its own; how many rows it changed.
+    async fn run(&self, stmt: &Stmt) -> Result<u64, StoreError>;
 }
 
 fn stmt(sql: impl Into<String>, args: Vec<Value>) -> Stmt {

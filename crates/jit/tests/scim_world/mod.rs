@@ -105,6 +105,16 @@ impl Sql for Sqlite {
             e => Err(StoreError::Unavailable(e.to_string())),
         }
     }
+
+    async fn run(&self, stmt: &Stmt) -> Result<u64, StoreError> {
+        let out = self.send(json!({ "batch": [to_json(stmt)] }), true);
+        match &out["error"] {
+            Json::Null => out["changes"]
+                .as_u64()
+                .ok_or_else(|| StoreError::Corrupt("no changes".into())),
+            e => Err(StoreError::Unavailable(e.to_string())),
+        }
+    }
 }
 
 pub struct World {
