@@ -59,17 +59,21 @@ fn agrees_with_the_rsa_crate_64() {
     agrees_with_the_rsa_crate::<u64>();
 }
 
-/// The squaring and the fused multiplication agree with `BigUint::modpow` on pseudo-random
-/// values spread over [0, n), including the extremes that stress every carry.
-fn public_op_matches_modpow<L: Limb>() {
-    let e = BigUint::from(65_537u32);
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
+/// A fixed pseudo-random sequence (xorshift64, Marsaglia 2003).
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         state
-    };
+    }
+}
+
+/// The squaring and the fused multiplication agree with `BigUint::modpow` on pseudo-random
+/// values spread over [0, n), including the extremes that stress every carry.
+fn public_op_matches_modpow<L: Limb>() {
+    let e = BigUint::from(65_537u32);
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     for name in ["idp.crt", "idp4096.crt"] {
         let key = key(name);
         let mont = MontKey::<L>::new(&key.key).unwrap();
@@ -108,13 +112,8 @@ fn public_op_matches_modpow_64() {
 #[test]
 fn odd_and_even_limb_counts_match_modpow() {
     let e = BigUint::from(65_537u32);
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state as u8
-    };
+    let mut rng = xorshift(0x2545_f491_4f6c_dd1d);
+    let mut next = move || rng() as u8;
     for extra in 0..9usize {
         let k = 256 + extra;
         let mut nb: Vec<u8> = (0..k).map(|_| next()).collect();
