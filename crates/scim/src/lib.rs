@@ -12,6 +12,7 @@ pub mod error;
 pub mod group;
 pub mod patch;
 pub mod query;
+pub mod strict_json;
 pub mod user;
 
 pub use error::{ScimError, ScimType};
@@ -46,12 +47,13 @@ pub fn request_content_type_ok(content_type: Option<&str>) -> bool {
 }
 
 /// Check a body's size and parse it as JSON: 413 over [`MAX_BODY_BYTES`], 400 `invalidSyntax`
-/// when it is not JSON or not an object.
+/// when it is not JSON, not an object, or names one member twice in any object
+/// ([`strict_json`]).
 pub fn parse_body(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, ScimError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(ScimError::too_large());
     }
-    match serde_json::from_slice::<serde_json::Value>(body) {
+    match serde_json::from_slice::<strict_json::Strict>(body).map(|s| s.0) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
         Ok(_) => Err(ScimError::syntax("the body must be a JSON object")),
         Err(e) => Err(ScimError::syntax(format!("the body is not JSON: {e}"))),
@@ -89,6 +91,7 @@ mod tests {
             (b"not json", 400),
             (b"", 400),
             (b"\"s\"", 400),
+            (br#"{"active":true,"active":false}"#, 400),
         ] {
             assert_eq!(parse_body(body).unwrap_err().status, status);
         }
