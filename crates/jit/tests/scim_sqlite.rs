@@ -450,6 +450,54 @@ fn a_deleted_user_brought_back_starts_afresh() {
 }
 
 #[test]
+fn a_new_user_name_ends_the_sessions_of_the_old_one() {
+    let w = World::new(json!({}));
+    let u = w.ok(
+        Method::Post,
+        "Users",
+        json!({"schemas": [scim::USER_SCHEMA], "userName": "lee@okta.example", "active": true}),
+        201,
+    );
+    let id = u["id"].as_str().unwrap().to_owned();
+    let path = format!("Users/{id}");
+    let claims = Claims {
+        company: "acme".into(),
+        email: "lee@okta.example".into(),
+        iat: NOW.unix_seconds() - 10,
+        exp: NOW.unix_seconds() + 3600,
+        sid: None,
+        uid: Some(id.clone()),
+    };
+    assert!(block_on(session::current(&w.db, &claims))
+        .unwrap()
+        .is_some());
+    let named = w.ok(Method::Patch, &path, json!({"schemas": [scim::PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "name.givenName", "value": "Lee"}]}), 200);
+    assert_eq!(named["name"]["givenName"], "Lee");
+    assert!(
+        block_on(session::current(&w.db, &claims))
+            .unwrap()
+            .is_some(),
+        "a name change keeps the session"
+    );
+    let moved = w.ok(Method::Patch, &path, json!({"schemas": [scim::PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "userName", "value": "lee.park@okta.example"}]}), 200);
+    assert_eq!(moved["userName"], "lee.park@okta.example");
+    assert_eq!(
+        block_on(session::current(&w.db, &claims)).unwrap(),
+        None,
+        "the cookie names an address the user no longer has"
+    );
+    let fresh = Claims {
+        email: "lee.park@okta.example".into(),
+        iat: NOW.unix_seconds() + 1,
+        ..claims
+    };
+    assert_eq!(
+        block_on(session::current(&w.db, &fresh)).unwrap().unwrap()["email"],
+        "lee.park@okta.example"
+    );
+}
+
+#[test]
 fn a_replace_without_active_never_reactivates() {
     let w = World::new(json!({}));
     let u = w.ok(

@@ -269,7 +269,9 @@ async fn update<K: SettingsStore, D: Sql>(
         Some(&after.user_name),
         format!("fields: {}", diff.join(", ")),
     );
-    let revoke = (event == AuditEvent::Deactivated).then(|| ctx.req.now.unix_seconds());
+    let renamed = after.user_name != before.user.user_name;
+    let revoke = super::session::update_ends_sessions(before.user.active, after.active, renamed)
+        .then(|| ctx.req.now.unix_seconds());
     let at = ctx.req.now.to_string();
     let stmts = sql::update_user(
         ctx.req.company,
