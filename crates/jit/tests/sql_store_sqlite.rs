@@ -1,6 +1,7 @@
 //! The storage ports of `jit::sql_store` (what the worker runs on D1) on a real SQLite with
 //! `migrations/` applied: the replay claim, the audit log, tokens, the retention purge and the
-//! AuthnRequest check, each through the port, each read back.
+//! AuthnRequest check, each through the port and read back (the sign-in batch itself is tested
+//! in sql_sqlite.rs, the SCIM statements in scim_sqlite.rs).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod scim_world;
@@ -109,12 +110,48 @@ fn tokens_are_stored_listed_and_revoked_once() {
 }
 
 #[test]
-fn a_request_id_this_sp_did_not_sign_is_never_consumed() {
-    let d = store();
-    let forged = "_t0000000000000000000000000000000000";
-    assert!(!block_on(d.consume_request("acme", forged, NOW)).unwrap());
+fn a_request_id_is_consumed_once_before_it_expires_and_only_if_this_sp_signed_it() {
+    let secret = b"0123456789abcdef0123456789abcdef";
+    let d = SqlDirectory::with_request_secret(Sqlite::new(), secret);
+    let expires = Timestamp(NOW.0 + 300_000);
+    let id = jit::request_id::issue(secret, "acme", [7; 16], expires).unwrap();
+    assert!(
+        !block_on(d.consume_request("other", &id, NOW)).unwrap(),
+        "another company's"
+    );
+    assert!(block_on(d.consume_request("acme", &id, NOW)).unwrap());
+    assert!(
+        !block_on(d.consume_request("acme", &id, NOW)).unwrap(),
+        "answered once"
+    );
+    let rows = d
+        .sql
+        .query("SELECT company, expires_at FROM authn_requests");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["expires_at"], expires.0);
+    let late = jit::request_id::issue(secret, "acme", [8; 16], expires).unwrap();
+    assert!(
+        !block_on(d.consume_request("acme", &late, expires)).unwrap(),
+        "expired"
+    );
+    let mut forged = late.clone();
+    forged.replace_range(3..4, if &late[3..4] == "0" { "1" } else { "0" });
+    assert!(
+        !block_on(d.consume_request("acme", &forged, NOW)).unwrap(),
+        "forged"
+    );
+    let unsigned = SqlDirectory::new(Sqlite::new());
+    assert!(
+        !block_on(unsigned.consume_request("acme", &late, NOW)).unwrap(),
+        "no secret"
+    );
     assert_eq!(
-        block_on(d.purge_batch(Table::AuthnRequests, NOW, 100)).unwrap(),
-        0
+        d.sql.query("SELECT id FROM authn_requests").len(),
+        1,
+        "refusals write nothing"
+    );
+    assert_eq!(
+        block_on(d.purge_batch(Table::AuthnRequests, expires, 100)).unwrap(),
+        1
     );
 }
