@@ -81,6 +81,14 @@ pub fn check_csrf(secret: &[u8], cookie_value: &str, presented: &str) -> bool {
         .is_some_and(|m| m.verify_slice(&tag).is_ok())
 }
 
+/// Whether an account update ends the user's sessions issued until now (a SCIM update, or a
+/// SAML sign-in whose persistent binding brings a new address): a deactivation, or a new
+/// address, which the session cookie names (a cookie must never name an address its user no
+/// longer has; SCIM's `userName`, RFC 7643 §4.1.1). A name or group change keeps them.
+pub fn update_ends_sessions(was_active: bool, active: bool, address_changed: bool) -> bool {
+    (was_active && !active) || address_changed
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -93,6 +101,27 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn which_updates_end_sessions() {
+        #[rustfmt::skip]
+        let table = [
+            // (was active, active, userName changed) -> ends sessions
+            ((true, false, false), true),   // deactivated
+            ((true, true, true), true),     // new address
+            ((false, false, true), true),   // new address while inactive
+            ((true, true, false), false),   // names, groups, externalId
+            ((false, true, false), false),  // reactivated: old sessions stay ended by the deactivation
+            ((false, false, false), false),
+        ];
+        for ((was, now, renamed), want) in table {
+            assert_eq!(
+                update_ends_sessions(was, now, renamed),
+                want,
+                "{was} {now} {renamed}"
+            );
+        }
+    }
 
     #[test]
     fn round_trip_and_tamper() {

@@ -349,10 +349,19 @@ pub fn first_verified(
 
 fn update(up: &Update) -> Vec<Stmt> {
     let (c, id) = (up.company.as_str(), up.user_id.as_str());
+    // An address changed under a persistent binding ends the sessions issued before this
+    // sign-in's second (their cookies name the old address), as a SCIM userName change does;
+    // the session this sign-in issues (iat = this second) stays valid.
+    let ends = crate::session::update_ends_sessions(true, true, up.email_changed);
+    let cutoff = ends
+        .then(|| saml_verify::Timestamp::parse(&up.last_login_at))
+        .flatten()
+        .map(|at| Value::Int(at.unix_seconds() - 1));
     let mut out = vec![stmt(
         "UPDATE users SET email = ?3, domain = ?4, first_name = ?5, last_name = ?6, \
          last_login_at = ?7, name_id = COALESCE(?8, name_id), \
-         name_id_issuer = COALESCE(?9, name_id_issuer) \
+         name_id_issuer = COALESCE(?9, name_id_issuer), \
+         sessions_valid_after = MAX(sessions_valid_after, COALESCE(?10, sessions_valid_after)) \
          WHERE company = ?1 AND id = ?2 AND active = 1",
         vec![
             c.into(),
@@ -364,6 +373,7 @@ fn update(up: &Update) -> Vec<Stmt> {
             up.last_login_at.as_str().into(),
             up.bind.as_ref().map(|b| b.name_id.as_str()).into(),
             up.bind.as_ref().map(|b| b.issuer.as_str()).into(),
+            cutoff.unwrap_or(Value::Null),
         ],
     )];
     match &up.memberships {

@@ -15,10 +15,11 @@ use saml_verify::Timestamp;
 use serde_json::{json, Value as Json};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     "0001_init",
     "0002_admin",
     "0003_lifecycle",
+    "0004_scim",
     "0006_idp_lifecycle",
 ];
 

@@ -48,6 +48,7 @@ fn run(steps: &[Step]) -> Vec<Json> {
         "0001_init",
         "0002_admin",
         "0003_lifecycle",
+        "0004_scim",
         "0006_idp_lifecycle",
     ]
     .iter()
@@ -125,12 +126,17 @@ fn create(u: User) -> Step {
 }
 
 fn update(id: &str, email: &str, memberships: MembershipWrite) -> Step {
+    update_as(id, email, false, memberships)
+}
+
+/// The same, saying whether the address changed (under the persistent binding).
+fn update_as(id: &str, email: &str, email_changed: bool, memberships: MembershipWrite) -> Step {
     Step::Batch(sql::sign_in_batch(&Plan {
         write: Write::Update(Update {
             company: "acme".into(),
             user_id: id.into(),
             email: email.into(),
-            email_changed: false,
+            email_changed,
             first_name: Some("Jane".into()),
             last_name: None,
             bind: Some(Binding {
@@ -220,22 +226,29 @@ fn additive_upserts_authoritative_replaces_and_an_email_change_keeps_memberships
             MembershipWrite::Upsert(vec![Membership::new("main", "admin")]),
         ),
         q(MEMBERSHIPS),
-        update(
+        q("SELECT sessions_valid_after FROM users"),
+        update_as(
             "u1",
             "jane.smith@acme.com",
+            true,
             MembershipWrite::Replace(vec![Membership::new("sales", "member")]),
         ),
         q(MEMBERSHIPS),
-        q("SELECT email, domain, first_name, name_id, name_id_issuer, last_login_at FROM users"),
+        q("SELECT email, domain, first_name, name_id, name_id_issuer, last_login_at, sessions_valid_after FROM users"),
     ]);
     assert_eq!(r[2]["changes"], 1);
     assert_eq!(
         ms(&r[3]),
         [t("u1", "main", "admin"), t("u1", "old", "viewer")]
     );
-    assert_eq!(r[4]["changes"], 1);
-    assert_eq!(ms(&r[5]), [t("u1", "sales", "member")]);
-    let u = &rows(&r[6])[0];
+    assert_eq!(
+        rows(&r[4])[0]["sessions_valid_after"],
+        0,
+        "a sign-in at the same address keeps the sessions"
+    );
+    assert_eq!(r[5]["changes"], 1);
+    assert_eq!(ms(&r[6]), [t("u1", "sales", "member")]);
+    let u = &rows(&r[7])[0];
     assert_eq!(
         (u["email"].as_str(), u["domain"].as_str()),
         (Some("jane.smith@acme.com"), Some("acme.com"))
@@ -243,6 +256,11 @@ fn additive_upserts_authoritative_replaces_and_an_email_change_keeps_memberships
     assert_eq!(
         (u["name_id"].as_str(), u["first_name"].as_str()),
         (Some("00u1"), Some("Jane"))
+    );
+    // 2026-01-02T00:00:00Z is 1767312000: sessions before that second end, this one's stays.
+    assert_eq!(
+        u["sessions_valid_after"], 1_767_311_999_i64,
+        "a new address ends the sessions naming the old one"
     );
 }
 

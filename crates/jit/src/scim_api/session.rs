@@ -16,13 +16,6 @@ pub fn session_valid(active: bool, sessions_valid_after: i64, iat: i64) -> bool 
     active && iat > sessions_valid_after
 }
 
-/// Whether a SCIM update ends the user's sessions issued until now: a deactivation, or a new
-/// `userName`, the address the session cookie names (a cookie must never name an address its
-/// user no longer has, RFC 7643 §4.1.1). A name or group change keeps them.
-pub fn update_ends_sessions(was_active: bool, active: bool, user_name_changed: bool) -> bool {
-    (was_active && !active) || user_name_changed
-}
-
 /// The session's user as `GET /session` answers it (200), or None (401): unknown, deactivated,
 /// revoked. The cookie's MAC and expiry are checked before (`crate::session::check`).
 pub async fn current<D: Sql>(dir: &D, claims: &Claims) -> Result<Option<Json>, StoreError> {
@@ -84,27 +77,6 @@ pub async fn revoke<D: Sql>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn which_updates_end_sessions() {
-        #[rustfmt::skip]
-        let table = [
-            // (was active, active, userName changed) -> ends sessions
-            ((true, false, false), true),   // deactivated
-            ((true, true, true), true),     // new address
-            ((false, false, true), true),   // new address while inactive
-            ((true, true, false), false),   // names, groups, externalId
-            ((false, true, false), false),  // reactivated: old sessions stay ended by the deactivation
-            ((false, false, false), false),
-        ];
-        for ((was, now, renamed), want) in table {
-            assert_eq!(
-                update_ends_sessions(was, now, renamed),
-                want,
-                "{was} {now} {renamed}"
-            );
-        }
-    }
 
     #[test]
     fn sessions_are_valid_for_active_users_after_the_last_revocation() {

@@ -270,7 +270,7 @@ async fn update<K: SettingsStore, D: Sql>(
         format!("fields: {}", diff.join(", ")),
     );
     let renamed = after.user_name != before.user.user_name;
-    let revoke = super::session::update_ends_sessions(before.user.active, after.active, renamed)
+    let revoke = crate::session::update_ends_sessions(before.user.active, after.active, renamed)
         .then(|| ctx.req.now.unix_seconds());
     let at = ctx.req.now.to_string();
     let stmts = sql::update_user(
