@@ -452,13 +452,7 @@ fn a_deleted_user_brought_back_starts_afresh() {
 #[test]
 fn a_new_user_name_ends_the_sessions_of_the_old_one() {
     let w = World::new(json!({}));
-    let u = w.ok(
-        Method::Post,
-        "Users",
-        json!({"schemas": [scim::USER_SCHEMA], "userName": "lee@okta.example", "active": true}),
-        201,
-    );
-    let id = u["id"].as_str().unwrap().to_owned();
+    let id = w.user("lee@okta.example");
     let path = format!("Users/{id}");
     let claims = Claims {
         company: "acme".into(),
@@ -500,13 +494,7 @@ fn a_new_user_name_ends_the_sessions_of_the_old_one() {
 #[test]
 fn a_replace_without_active_never_reactivates() {
     let w = World::new(json!({}));
-    let u = w.ok(
-        Method::Post,
-        "Users",
-        json!({"schemas": [scim::USER_SCHEMA], "userName": "kim@okta.example", "active": true}),
-        201,
-    );
-    let path = format!("Users/{}", u["id"].as_str().unwrap());
+    let path = format!("Users/{}", w.user("kim@okta.example"));
     let off = w.ok(Method::Patch, &path, json!({"schemas": [scim::PATCH_SCHEMA], "Operations": [{"op": "replace", "value": {"active": false}}]}), 200);
     assert_eq!(off["active"], false);
     let put = w.ok(Method::Put, &path, json!({"schemas": [scim::USER_SCHEMA], "userName": "kim@okta.example", "name": {"givenName": "Kim"}}), 200);

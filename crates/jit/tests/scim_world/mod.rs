@@ -202,6 +202,13 @@ impl World {
         self.call_as(&self.token, "acme", method, path, body)
     }
 
+    /// POST an active user with this userName (201); its SCIM id.
+    pub fn user(&self, user_name: &str) -> String {
+        let body = json!({"schemas": [scim::USER_SCHEMA], "userName": user_name, "active": true});
+        let u = self.ok(Method::Post, "Users", body, 201);
+        u["id"].as_str().unwrap().to_owned()
+    }
+
     pub fn ok(&self, method: Method, path: &str, body: Json, status: u16) -> Json {
         let r = self.call(method, path, body);
         assert_eq!(r.status, status, "{method:?} {path}: {:?}", r.body);
