@@ -62,9 +62,9 @@ pub fn tree_eq(
     if (&ea.prefix, &ea.local, &ea.ns) != (&eb.prefix, &eb.local, &eb.ns) {
         return Err(format!("element {} != {}", name(ea), name(eb)));
     }
-    let attrs = |e: &saml_verify::xml::Element| {
-        let mut v: Vec<(String, String, String, String)> = e
-            .attrs
+    let attrs = |d: &Document, e: &saml_verify::xml::Element| {
+        let mut v: Vec<(String, String, String, String)> = d
+            .attrs(e)
             .iter()
             .map(|x| {
                 (
@@ -78,12 +78,12 @@ pub fn tree_eq(
         v.sort();
         v
     };
-    if attrs(ea) != attrs(eb) {
+    if attrs(da, ea) != attrs(db, eb) {
         return Err(format!(
             "attributes of {}: {:?} != {:?}",
             name(ea),
-            attrs(ea),
-            attrs(eb)
+            attrs(da, ea),
+            attrs(db, eb)
         ));
     }
     if da.text(a) != db.text(b) {
@@ -185,7 +185,7 @@ pub fn check_document(doc: &Document) {
                 while let Some(n) = cur {
                     if let Some(e) = doc.element(n) {
                         prefixes.extend(
-                            e.ns_decls
+                            doc.ns_decls(e)
                                 .iter()
                                 .filter(|(p, _)| !p.is_empty())
                                 .map(|(p, _)| p.to_string()),
@@ -586,10 +586,12 @@ pub fn has_invalid_name(doc: &Document) -> bool {
         doc.element(n).is_some_and(|e| {
             (!e.prefix.is_empty() && !is_ncname(e.prefix))
                 || !is_ncname(e.local)
-                || e.attrs
+                || doc
+                    .attrs(e)
                     .iter()
                     .any(|a| (!a.prefix.is_empty() && !is_ncname(a.prefix)) || !is_ncname(a.local))
-                || e.ns_decls
+                || doc
+                    .ns_decls(e)
                     .iter()
                     .any(|(p, _)| !p.is_empty() && !is_ncname(p))
         })

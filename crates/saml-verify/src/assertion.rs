@@ -59,7 +59,7 @@ pub(crate) fn trimmed_text(doc: &Document, id: NodeId) -> String {
 }
 
 fn time_attr(doc: &Document, id: NodeId, name: &str) -> Result<Option<Timestamp>, Error> {
-    match doc.element(id).and_then(|e| e.attr(name)) {
+    match doc.attr(id, name) {
         None => Ok(None),
         Some(v) => Timestamp::parse(v)
             .map(Some)
@@ -68,9 +68,7 @@ fn time_attr(doc: &Document, id: NodeId, name: &str) -> Result<Option<Timestamp>
 }
 
 fn attr(doc: &Document, id: NodeId, name: &str) -> Option<String> {
-    doc.element(id)
-        .and_then(|e| e.attr(name))
-        .map(str::to_owned)
+    doc.attr(id, name).map(str::to_owned)
 }
 
 /// Read the Response's own fields (SAML core §3.2.2).

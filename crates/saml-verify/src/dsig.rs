@@ -58,8 +58,8 @@ fn expect<'d, 'a>(
     }
 }
 
-fn algorithm<'e>(e: &'e Element<'_>) -> Result<&'e str, Error> {
-    e.attr("Algorithm")
+fn algorithm<'d>(doc: &'d Document<'_>, e: &Element<'_>) -> Result<&'d str, Error> {
+    doc.attr_of(e, "Algorithm")
         .ok_or_else(|| Error::sig_malformed(format!("ds:{} without Algorithm", e.local)))
 }
 
@@ -77,7 +77,7 @@ fn inclusive_prefixes(doc: &Document, id: NodeId) -> Result<Vec<String>, Error> 
                 algorithm: format!("{EXC_C14N} with {}", e.local),
             });
         }
-        let list = e.attr("PrefixList").unwrap_or("");
+        let list = doc.attr_of(e, "PrefixList").unwrap_or("");
         for p in list.split_ascii_whitespace() {
             if prefixes.iter().any(|q| q == p) {
                 continue;
@@ -121,7 +121,7 @@ pub(crate) fn parse(doc: &Document, node: NodeId) -> Result<Signature, Error> {
 
     let si = elements(doc, signed_info)?;
     let (cm, cm_e) = expect(&si, 0, "CanonicalizationMethod")?;
-    let c14n_alg = algorithm(cm_e)?;
+    let c14n_alg = algorithm(doc, cm_e)?;
     if c14n_alg != EXC_C14N {
         return Err(Error::AlgorithmUnsupported {
             algorithm: c14n_alg.to_owned(),
@@ -129,7 +129,7 @@ pub(crate) fn parse(doc: &Document, node: NodeId) -> Result<Signature, Error> {
     }
     let si_prefixes = inclusive_prefixes(doc, cm)?;
     let (_, sm) = expect(&si, 1, "SignatureMethod")?;
-    let sig_uri = algorithm(sm)?;
+    let sig_uri = algorithm(doc, sm)?;
     let sig_alg =
         HashAlg::from_rsa_signature_uri(sig_uri).ok_or_else(|| Error::AlgorithmUnsupported {
             algorithm: sig_uri.to_owned(),
@@ -141,13 +141,13 @@ pub(crate) fn parse(doc: &Document, node: NodeId) -> Result<Signature, Error> {
         )));
     }
     let (reference, re) = expect(&si, 2, "Reference")?;
-    let ref_uri = re.attr("URI").unwrap_or("").to_owned();
+    let ref_uri = doc.attr_of(re, "URI").unwrap_or("").to_owned();
 
     let rk = elements(doc, reference)?;
     let (transforms, _) = expect(&rk, 0, "Transforms")?;
     let ref_prefixes = check_transforms(doc, transforms)?;
     let (_, dm) = expect(&rk, 1, "DigestMethod")?;
-    let dig_uri = algorithm(dm)?;
+    let dig_uri = algorithm(doc, dm)?;
     let digest_alg =
         HashAlg::from_digest_uri(dig_uri).ok_or_else(|| Error::AlgorithmUnsupported {
             algorithm: dig_uri.to_owned(),
@@ -186,7 +186,7 @@ fn check_transforms(doc: &Document, transforms: NodeId) -> Result<Vec<String>, E
                 e.local
             )));
         }
-        let alg = algorithm(e)?;
+        let alg = algorithm(doc, e)?;
         match alg {
             ENVELOPED if doc.child_elements(*id).next().is_none() => {}
             EXC_C14N => prefixes = inclusive_prefixes(doc, *id)?,
@@ -228,7 +228,7 @@ pub(crate) fn verify(
     if (sig.sig_alg == HashAlg::Sha1 || sig.digest_alg == HashAlg::Sha1) && !trust.allow_sha1 {
         return Err(Error::Sha1Forbidden);
     }
-    let parent_id = doc.element(sig.parent).and_then(|e| e.attr("ID"));
+    let parent_id = doc.attr(sig.parent, "ID");
     match (sig.ref_uri.strip_prefix('#'), parent_id) {
         (Some(frag), Some(id)) if frag == id => {}
         _ => {

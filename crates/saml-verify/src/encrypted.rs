@@ -88,7 +88,7 @@ fn wrap_in_scope(doc: &Document, at: NodeId, plaintext: &str) -> String {
     let mut cur = Some(at);
     while let Some(n) = cur {
         if let Some(e) = doc.element(n) {
-            for (p, u) in &e.ns_decls {
+            for (p, u) in doc.ns_decls(e) {
                 if !scope.iter().any(|(q, _)| q == p) {
                     scope.push((p, u));
                 }

@@ -2,6 +2,8 @@
 //! line-wrapped with CRLF. Raw XML is accepted too (for tools). DEFLATE belongs to the Redirect
 //! binding and is never applied: there is no inflation, so no decompression bomb.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 
 use crate::Error;
@@ -13,7 +15,7 @@ pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
 pub const MAX_ENCODED_BYTES: usize = MAX_RESPONSE_BYTES / 3 * 4 + MAX_RESPONSE_BYTES / 8 + 8;
 
 /// Decode `input` to the XML bytes of the response.
-pub fn decode(input: &[u8]) -> Result<Vec<u8>, Error> {
+pub fn decode(input: &[u8]) -> Result<Cow<'_, [u8]>, Error> {
     let body = trim_ascii(input);
     if body.is_empty() {
         return Err(Error::InputEmpty);
@@ -27,7 +29,7 @@ pub fn decode(input: &[u8]) -> Result<Vec<u8>, Error> {
             });
         }
         let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-        return Ok(body.to_vec());
+        return Ok(Cow::Borrowed(body));
     }
     if body.len() > MAX_ENCODED_BYTES {
         return Err(Error::InputTooLarge {
@@ -40,7 +42,7 @@ pub fn decode(input: &[u8]) -> Result<Vec<u8>, Error> {
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    let decoded = base64::engine::general_purpose::STANDARD
+    let mut decoded = base64::engine::general_purpose::STANDARD
         .decode(&compact)
         .map_err(|_| Error::Base64Invalid)?;
     if decoded.len() > MAX_RESPONSE_BYTES {
@@ -57,7 +59,12 @@ pub fn decode(input: &[u8]) -> Result<Vec<u8>, Error> {
     if xml.first() != Some(&b'<') {
         return Err(Error::malformed("the decoded SAMLResponse is not XML"));
     }
-    Ok(xml.to_vec())
+    // `xml` lies inside `decoded`: keep that range in place rather than copy it.
+    let start = xml.as_ptr() as usize - decoded.as_ptr() as usize;
+    let end = start + xml.len();
+    decoded.truncate(end);
+    decoded.drain(..start);
+    Ok(Cow::Owned(decoded))
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
@@ -91,8 +98,12 @@ mod tests {
 
     #[test]
     fn decodes_wrapped_base64_and_raw_xml() {
-        assert_eq!(decode(b"PHIv\r\nPg==\r\n").unwrap(), b"<r/>");
-        assert_eq!(decode(b"  <r/>\n").unwrap(), b"<r/>");
+        assert_eq!(&*decode(b"PHIv\r\nPg==\r\n").unwrap(), b"<r/>");
+        assert_eq!(&*decode(b"  <r/>\n").unwrap(), b"<r/>");
+        // Decoded, then trimmed of white space and a byte order mark in place.
+        let trimmed = decode(b"CiDvu788ciBhPSIxIi8+IAo=").unwrap();
+        assert_eq!(&*trimmed, br#"<r a="1"/>"#);
+        assert!(matches!(decode(b"<r/>").unwrap(), Cow::Borrowed(_)));
         assert_eq!(decode(b"").unwrap_err().code(), "input_empty");
         assert_eq!(decode(b"   ").unwrap_err().code(), "input_empty");
         assert_eq!(decode(b"!!notbase64").unwrap_err().code(), "base64_invalid");

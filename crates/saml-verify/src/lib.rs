@@ -231,7 +231,7 @@ pub fn peek_in_response_to(input: &[u8], prefix: &str) -> Option<String> {
     if !root.is(ns::SAMLP, "Response") {
         return None;
     }
-    root.attr("InResponseTo")
+    doc.attr_of(root, "InResponseTo")
         .filter(|v| v.starts_with(prefix))
         .map(str::to_owned)
 }
@@ -248,7 +248,7 @@ fn verify_document(
         .map(|e| {
             (
                 e.is(ns::SAMLP, "Response"),
-                e.attr("Version").unwrap_or("").to_owned(),
+                doc.attr_of(e, "Version").unwrap_or("").to_owned(),
             )
         })
         .unwrap_or_default();

@@ -45,8 +45,7 @@ pub fn parse_idp_metadata(xml: &[u8]) -> Result<IdpMetadata, Error> {
     let entity = find_idp_entity(&doc, root)
         .ok_or_else(|| invalid("no EntityDescriptor with an IDPSSODescriptor"))?;
     let entity_id = doc
-        .element(entity)
-        .and_then(|e| e.attr("entityID"))
+        .attr(entity, "entityID")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| invalid("EntityDescriptor without entityID"))?
         .to_owned();
@@ -55,10 +54,7 @@ pub fn parse_idp_metadata(xml: &[u8]) -> Result<IdpMetadata, Error> {
         .ok_or_else(|| invalid("no IDPSSODescriptor"))?;
     let mut signing_keys: Vec<TrustedKey> = Vec::new();
     for kd in doc.children_named(idp, MD, "KeyDescriptor") {
-        let use_ = doc
-            .element(kd)
-            .and_then(|e| e.attr("use"))
-            .unwrap_or("signing");
+        let use_ = doc.attr(kd, "use").unwrap_or("signing");
         if use_ != "signing" {
             continue;
         }
@@ -82,16 +78,15 @@ pub fn parse_idp_metadata(xml: &[u8]) -> Result<IdpMetadata, Error> {
     let sso_services = doc
         .children_named(idp, MD, "SingleSignOnService")
         .filter_map(|s| {
-            let e = doc.element(s)?;
             Some((
-                e.attr("Binding")?.to_owned(),
-                e.attr("Location")?.to_owned(),
+                doc.attr(s, "Binding")?.to_owned(),
+                doc.attr(s, "Location")?.to_owned(),
             ))
         })
         .collect();
     let mut valid_until: Option<Timestamp> = None;
     for n in [root, entity, idp] {
-        if let Some(v) = doc.element(n).and_then(|e| e.attr("validUntil")) {
+        if let Some(v) = doc.attr(n, "validUntil") {
             let t = Timestamp::parse(v.trim())
                 .ok_or_else(|| invalid("validUntil is not a UTC dateTime"))?;
             valid_until = Some(valid_until.map_or(t, |u| u.min(t)));

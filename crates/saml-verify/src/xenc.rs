@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use crate::alg::HashAlg;
 use crate::input::base64_text;
 use crate::ns::DSIG;
-use crate::xml::{Document, Element, NodeId};
+use crate::xml::{Document, NodeId};
 use crate::Error;
 
 /// Most EncryptedKey elements tried for one EncryptedData (real IdPs send one).
@@ -113,7 +113,7 @@ fn unsupported(uri: &str) -> Error {
 
 fn algorithm<'d>(doc: &'d Document<'_>, id: NodeId) -> Option<(NodeId, &'d str)> {
     let m = doc.first_child(id, XENC, "EncryptionMethod")?;
-    Some((m, doc.element(m)?.attr("Algorithm")?))
+    Some((m, doc.attr(m, "Algorithm")?))
 }
 
 /// A key-transport method (XML Enc 1.1 §5.5.2): OAEP digest and MGF hash.
@@ -121,7 +121,7 @@ fn key_transport(doc: &Document, ek: NodeId) -> Result<(HashAlg, HashAlg), Error
     let (m, uri) = algorithm(doc, ek).ok_or(Error::DecryptionFailed)?;
     let digest = match doc
         .first_child(m, DSIG, "DigestMethod")
-        .and_then(|d| doc.element(d)?.attr("Algorithm"))
+        .and_then(|d| doc.attr(d, "Algorithm"))
     {
         None => HashAlg::Sha1,
         Some(d) => HashAlg::from_digest_uri(d).ok_or_else(|| unsupported(d))?,
@@ -131,7 +131,7 @@ fn key_transport(doc: &Document, ek: NodeId) -> Result<(HashAlg, HashAlg), Error
         "http://www.w3.org/2009/xmlenc11#rsa-oaep" => {
             let mgf = match doc
                 .first_child(m, XENC11, "MGF")
-                .and_then(|d| doc.element(d)?.attr("Algorithm"))
+                .and_then(|d| doc.attr(d, "Algorithm"))
             {
                 None => HashAlg::Sha1,
                 Some(g) => mgf_uri(g).ok_or_else(|| unsupported(g))?,
@@ -155,19 +155,12 @@ fn encrypted_keys(doc: &Document, ea: NodeId, ed: NodeId) -> Vec<NodeId> {
     let mut wanted: Option<String> = None;
     if let Some(ki) = doc.first_child(ed, DSIG, "KeyInfo") {
         keys.extend(doc.children_named(ki, XENC, "EncryptedKey"));
-        wanted = doc.first_child(ki, DSIG, "RetrievalMethod").and_then(|r| {
-            doc.element(r)?
-                .attr("URI")?
-                .strip_prefix('#')
-                .map(str::to_owned)
-        });
+        wanted = doc
+            .first_child(ki, DSIG, "RetrievalMethod")
+            .and_then(|r| doc.attr(r, "URI")?.strip_prefix('#').map(str::to_owned));
     }
     let siblings: Vec<NodeId> = doc.children_named(ea, XENC, "EncryptedKey").collect();
-    let id_of = |n: NodeId| {
-        doc.element(n)
-            .and_then(|e: &Element| e.attr("Id"))
-            .map(str::to_owned)
-    };
+    let id_of = |n: NodeId| doc.attr(n, "Id").map(str::to_owned);
     if let Some(w) = wanted {
         keys.extend(
             siblings

@@ -135,7 +135,7 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
 
     /// Record the element's declarations of listed prefixes (O(declarations · log |list|)).
     fn declare(&mut self, e: &'a Element<'a>) {
-        for (p, u) in &e.ns_decls {
+        for (p, u) in self.doc.ns_decls(e) {
             if let Ok(i) = self.inclusive.binary_search(p) {
                 if let Some(slot) = self.inclusive_uri.get_mut(i) {
                     self.scope_undo.push((i, slot.replace(&**u)));
@@ -206,7 +206,8 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
         self.declare(e);
         self.wanted.clear();
         self.wanted.push((e.prefix, &e.ns));
-        for a in &e.attrs {
+        let e_attrs: &'a [Attribute<'a>] = self.doc.attrs(e);
+        for a in e_attrs {
             if !a.prefix.is_empty() && a.prefix != "xml" {
                 self.wanted.push((a.prefix, &a.ns));
             }
@@ -236,13 +237,13 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
         }
         let mut sorted: [&Attribute; 8] = [&EMPTY_ATTR; 8];
         let mut heap: Vec<&Attribute>;
-        let attrs: &mut [&Attribute] = if e.attrs.len() <= sorted.len() {
-            for (slot, a) in sorted.iter_mut().zip(&e.attrs) {
+        let attrs: &mut [&Attribute] = if e_attrs.len() <= sorted.len() {
+            for (slot, a) in sorted.iter_mut().zip(e_attrs) {
                 *slot = a;
             }
-            &mut sorted[..e.attrs.len()]
+            &mut sorted[..e_attrs.len()]
         } else {
-            heap = e.attrs.iter().collect();
+            heap = e_attrs.iter().collect();
             &mut heap
         };
         attrs.sort_unstable_by(|a, b| attribute_order(a, b));

@@ -13,15 +13,17 @@ use crate::Error;
 pub(super) type Pair<'a> = (&'a str, Cow<'a, str>);
 
 /// Split the attributes in a start tag's `content` (its name is the first `name_len` bytes)
-/// into the namespace declarations, returned, and the ordinary attributes, appended to `attrs`
-/// (a buffer the parser reuses from one tag to the next, cleared here).
+/// into the namespace declarations, appended to `decls` (the document's list of them), and the
+/// ordinary attributes, written to `attrs` (a buffer the parser reuses from one tag to the
+/// next, cleared here).
 pub(super) fn read_attributes<'a>(
     content: &'a str,
     name_len: usize,
     max: usize,
+    decls: &mut Vec<Pair<'a>>,
     attrs: &mut Vec<Pair<'a>>,
-) -> Result<Vec<Pair<'a>>, Error> {
-    let mut decls = Vec::new();
+) -> Result<(), Error> {
+    let first = decls.len();
     attrs.clear();
     // quick-xml's own duplicate check keeps a vector per tag; the parser checks instead, after
     // namespace resolution ([`duplicate_attribute`], which also catches two of one QName) and
@@ -30,7 +32,7 @@ pub(super) fn read_attributes<'a>(
     iter.with_checks(false);
     for a in iter {
         let a = a.map_err(|e| Error::malformed(e.to_string()))?;
-        if decls.len() + attrs.len() >= max {
+        if decls.len() - first + attrs.len() >= max {
             return Err(Error::malformed("too many attributes"));
         }
         let key = a.key.into_inner();
@@ -55,8 +57,7 @@ pub(super) fn read_attributes<'a>(
             attrs.push((key, value));
         }
     }
-    duplicate_declaration(&decls)?;
-    Ok(decls)
+    duplicate_declaration(decls.get(first..).unwrap_or(&[]))
 }
 
 /// Longest namespace URI accepted, in bytes. Real ones are under 100 (SAML's is 37).

@@ -30,6 +30,11 @@ pub struct Document<'a> {
     /// Every element's children, each element's run contiguous ([`Element::children`] says
     /// where): one vector for the document rather than one per element.
     pub(crate) child_ids: Vec<NodeId>,
+    /// Every element's namespace declarations and attributes, each element's run contiguous
+    /// ([`Element::ns_decls`] and [`Element::attrs`] say where): two vectors for the document,
+    /// not two per element.
+    pub(crate) decl_list: Vec<(&'a str, Cow<'a, str>)>,
+    pub(crate) attr_list: Vec<Attribute<'a>>,
     /// Length in bytes of the text this document was parsed from.
     pub(crate) source_len: usize,
 }
@@ -56,9 +61,10 @@ pub struct Element<'a> {
     pub local: &'a str,
     /// Resolved namespace URI, empty for none.
     pub ns: Cow<'a, str>,
-    /// Namespace declarations made on this element: (prefix, URI), prefix empty for `xmlns=`.
-    pub ns_decls: Vec<(&'a str, Cow<'a, str>)>,
-    pub attrs: Vec<Attribute<'a>>,
+    /// Where this element's namespace declarations are in [`Document::ns_decls`].
+    pub(crate) ns_decls: std::ops::Range<u32>,
+    /// Where this element's attributes are in [`Document::attrs`].
+    pub(crate) attrs: std::ops::Range<u32>,
     /// Where this element's children are in [`Document::child_ids`].
     pub(crate) children: std::ops::Range<usize>,
     /// One past the last node of this element's subtree (its descendants are the nodes after
@@ -80,14 +86,11 @@ impl Element<'_> {
     pub fn is(&self, ns: &str, local: &str) -> bool {
         self.ns == ns && self.local == local
     }
+}
 
-    /// The value of the attribute with no namespace and this local name.
-    pub fn attr(&self, local: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.ns.is_empty() && a.local == local)
-            .map(|a| &*a.value)
-    }
+/// `r` as a `usize` range, for indexing.
+fn span(r: &std::ops::Range<u32>) -> std::ops::Range<usize> {
+    r.start as usize..r.end as usize
 }
 
 impl<'a> Document<'a> {
@@ -107,6 +110,31 @@ impl<'a> Document<'a> {
             Some(NodeKind::Element(e)) => Some(e),
             _ => None,
         }
+    }
+
+    /// The attributes (namespace declarations aside) of `e`, an element of this document, in
+    /// document order, values normalized (XML 1.0 §3.3.3).
+    pub fn attrs(&self, e: &Element<'_>) -> &[Attribute<'a>] {
+        self.attr_list.get(span(&e.attrs)).unwrap_or(&[])
+    }
+
+    /// The namespace declarations made on `e`, an element of this document: (prefix, URI),
+    /// prefix empty for `xmlns=`.
+    pub fn ns_decls(&self, e: &Element<'_>) -> &[(&'a str, Cow<'a, str>)] {
+        self.decl_list.get(span(&e.ns_decls)).unwrap_or(&[])
+    }
+
+    /// The value of `e`'s attribute with no namespace and this local name.
+    pub fn attr_of(&self, e: &Element<'_>, local: &str) -> Option<&str> {
+        self.attrs(e)
+            .iter()
+            .find(|a| a.ns.is_empty() && a.local == local)
+            .map(|a| &*a.value)
+    }
+
+    /// The value of the attribute with no namespace and this local name of element `id`.
+    pub fn attr(&self, id: NodeId, local: &str) -> Option<&str> {
+        self.attr_of(self.element(id)?, local)
     }
 
     /// The parent of `id` (None for the root).

@@ -51,6 +51,8 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document<'_>, Error> {
             nodes: Vec::with_capacity(text.len() / 40),
             root: 0,
             child_ids: Vec::with_capacity(text.len() / 40),
+            decl_list: Vec::new(),
+            attr_list: Vec::with_capacity(text.len() / 80),
             source_len: text.len(),
         },
         stack: Vec::new(),
@@ -151,6 +153,14 @@ struct Parser<'a> {
 fn within<'t>(input: &'t str, part: &str) -> Option<&'t str> {
     let start = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
     input.get(start..start.checked_add(part.len())?)
+}
+
+/// `start..end` as a `u32` range: an element's place in the document's attribute lists.
+fn range32(start: usize, end: usize) -> Result<std::ops::Range<u32>, Error> {
+    match (u32::try_from(start), u32::try_from(end)) {
+        (Ok(s), Ok(e)) => Ok(s..e),
+        _ => Err(Error::malformed("too many attributes in the document")),
+    }
 }
 
 /// The text of an event read from a `&str` reader: always borrowed from the input.
@@ -281,14 +291,16 @@ impl<'a> Parser<'a> {
             .get(..name_len)
             .ok_or_else(|| Error::malformed("bad tag"))?;
         let mut raw_attrs = std::mem::take(&mut self.raw_attrs);
-        let ns_decls = read_attributes(
+        let decls_start = self.doc.decl_list.len();
+        read_attributes(
             content,
             name_len,
             self.limits.max_attributes,
+            &mut self.doc.decl_list,
             &mut raw_attrs,
         )?;
         self.scope_marks.push(self.scopes.len());
-        for (p, u) in &ns_decls {
+        for (p, u) in self.doc.decl_list.get(decls_start..).unwrap_or(&[]) {
             self.scopes.push(p);
             self.bindings.entry(p).or_default().push(u.clone());
         }
@@ -299,7 +311,7 @@ impl<'a> Parser<'a> {
 
         let (prefix, local) = split_qname(name)?;
         let ns = self.resolve(prefix)?;
-        let mut attrs: Vec<Attribute<'a>> = Vec::with_capacity(raw_attrs.len());
+        let attrs_start = self.doc.attr_list.len();
         for (qname, value) in raw_attrs.drain(..) {
             let (aprefix, alocal) = split_qname(qname)?;
             let ans = if aprefix.is_empty() {
@@ -307,7 +319,7 @@ impl<'a> Parser<'a> {
             } else {
                 self.resolve(aprefix)?
             };
-            attrs.push(Attribute {
+            self.doc.attr_list.push(Attribute {
                 prefix: aprefix,
                 local: alocal,
                 ns: ans,
@@ -315,8 +327,9 @@ impl<'a> Parser<'a> {
             });
         }
         self.raw_attrs = raw_attrs;
+        let attrs = self.doc.attr_list.get(attrs_start..).unwrap_or(&[]);
         // Two of one attribute first (`ID="x" ID="x"` is a duplicate attribute), then the IDs.
-        duplicate_attribute(&attrs)?;
+        duplicate_attribute(attrs)?;
         if let Some(a) = attrs.iter().find(|a| a.ns.is_empty() && a.local == "ID") {
             if !self.ids.insert(a.value.clone()) {
                 return Err(Error::DuplicateId {
@@ -324,6 +337,8 @@ impl<'a> Parser<'a> {
                 });
             }
         }
+        let ns_decls = range32(decls_start, self.doc.decl_list.len())?;
+        let attrs = range32(attrs_start, self.doc.attr_list.len())?;
         let id = self.push(NodeKind::Element(Element {
             prefix,
             local,

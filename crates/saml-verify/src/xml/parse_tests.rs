@@ -10,7 +10,8 @@ fn resolves_namespaces_and_normalizes() {
         .unwrap();
     let root = d.element(d.root()).unwrap();
     assert!(root.is("urn:a", "r"));
-    assert_eq!(root.attr("x"), Some("1\t2 3"));
+    assert_eq!(d.attr_of(root, "x"), Some("1\t2 3"));
+    assert_eq!(d.attr(d.root(), "x"), Some("1\t2 3"));
     let (b, be) = d.child_elements(d.root()).next().unwrap();
     assert_eq!(be.ns, "urn:b");
     assert_eq!(d.text(b), "t&u<v>\nw");
@@ -159,6 +160,47 @@ fn refuses_hostile_structure() {
     assert_eq!(code(&deep), "depth_exceeded");
 }
 
+/// Every element's declarations and attributes are its own, however elements nest (they share
+/// two document-wide lists).
+#[test]
+fn attributes_and_declarations_stay_with_their_element() {
+    let d = p(r#"<r xmlns:a="urn:a" a:x="1" y="2"><c xmlns:b="urn:b" xmlns="urn:d" b:z="3"/><e/><f w="4"/></r>"#)
+        .unwrap();
+    let names = |id: NodeId| -> (Vec<String>, Vec<String>) {
+        let e = d.element(id).unwrap();
+        let decls = d
+            .ns_decls(e)
+            .iter()
+            .map(|(p, u)| format!("{p}={u}"))
+            .collect();
+        let attrs = d
+            .attrs(e)
+            .iter()
+            .map(|a| format!("{{{}}}{}={}", a.ns, a.local, a.value))
+            .collect();
+        (decls, attrs)
+    };
+    assert_eq!(
+        names(d.root()),
+        (
+            vec!["a=urn:a".into()],
+            vec!["{urn:a}x=1".into(), "{}y=2".into()]
+        )
+    );
+    let kids: Vec<NodeId> = d.child_elements(d.root()).map(|(id, _)| id).collect();
+    assert_eq!(
+        names(kids[0]),
+        (
+            vec!["b=urn:b".into(), "=urn:d".into()],
+            vec!["{urn:b}z=3".into()]
+        )
+    );
+    assert_eq!(names(kids[1]), (vec![], vec![]));
+    assert_eq!(names(kids[2]), (vec![], vec!["{}w=4".into()]));
+    assert_eq!(d.attr(kids[2], "w"), Some("4"));
+    assert_eq!(d.attr(kids[2], "y"), None);
+}
+
 /// Names, and values and text that need no change, point into the input (no copies).
 #[test]
 fn borrows_what_needs_no_change() {
@@ -166,8 +208,8 @@ fn borrows_what_needs_no_change() {
     let d = p(input).unwrap();
     let e = d.element(d.root()).unwrap();
     assert!(matches!(e.ns, Cow::Borrowed("urn:a")));
-    assert!(matches!(e.attrs[0].value, Cow::Borrowed("1")));
-    assert!(matches!(e.attrs[1].value, Cow::Owned(ref v) if v == "&"));
+    assert!(matches!(d.attrs(e)[0].value, Cow::Borrowed("1")));
+    assert!(matches!(d.attrs(e)[1].value, Cow::Owned(ref v) if v == "&"));
     let texts: Vec<&Cow<str>> = d
         .nodes
         .iter()
