@@ -159,7 +159,7 @@ fn check_bearer(
                     actual: list.iter().filter_map(|c| c.recipient.clone()).collect(),
                 });
             }
-            let end = c.not_on_or_after.ok_or(Error::Expired {
+            let end = c.not_on_or_after.ok_or_else(|| Error::Expired {
                 not_on_or_after: "(absent)".into(),
                 now: now.to_string(),
             })?;

@@ -230,3 +230,46 @@ fn comment_does_not_split_text() {
     let d = p("<r>ab<!-- c -->cd</r>").unwrap();
     assert_eq!(d.text(d.root()), "abcd");
 }
+
+/// The word-at-a-time scan answers exactly as the byte-by-byte rule, for every byte value in
+/// every position of a word and in the tail, and for random strings.
+#[test]
+fn has_control_or_matches_the_byte_rule() {
+    use super::super::lexical::has_control_or;
+    let rule = |b: &[u8]| b.iter().any(|&c| c < 0x20 || c == b'&' || c == b'<');
+    for len in 0..20 {
+        for pos in 0..len {
+            for v in 0..=255u8 {
+                let mut b = vec![b'a'; len];
+                b[pos] = v;
+                assert_eq!(has_control_or(&b, b'&', b'<'), rule(&b), "{b:?}");
+                // Neighbours that borrow in the word arithmetic (0x00, 0x80, 0xFF).
+                for n in [0u8, 0x1F, 0x20, 0x80, 0xFF] {
+                    if pos + 1 < len {
+                        b[pos + 1] = n;
+                        assert_eq!(has_control_or(&b, b'&', b'<'), rule(&b), "{b:?}");
+                    }
+                }
+            }
+        }
+    }
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..20_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % 40) as usize;
+        let b: Vec<u8> = (0..len)
+            .map(|i| {
+                let r = (seed >> (i % 8 * 8)) as u8;
+                // Mostly printable, sometimes a byte of interest.
+                if r % 7 == 0 {
+                    [b'&', b'<', b'\t', 0x1F, 0x20, 0xC3][(r / 7 % 6) as usize]
+                } else {
+                    r | 0x20
+                }
+            })
+            .collect();
+        assert_eq!(has_control_or(&b, b'&', b'<'), rule(&b), "{b:?}");
+    }
+}
