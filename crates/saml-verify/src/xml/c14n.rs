@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 
+use super::lexical::word_has_control_or;
 use super::{Attribute, Document, Element, NodeId, NodeKind, XML_NS};
 
 /// Where canonical bytes go.
@@ -319,7 +320,7 @@ static EMPTY_ATTR: Attribute<'static> = Attribute {
 
 /// Canonical XML §2.3 text nodes: `&`, `<`, `>` and CR escaped.
 fn escape_text<E>(s: &str, write: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
-    escape(s, write, |b| match b {
+    escape(s, write, [b'&', b'<', b'>'], |b| match b {
         b'&' => Some(b"&amp;"),
         b'<' => Some(b"&lt;"),
         b'>' => Some(b"&gt;"),
@@ -330,7 +331,7 @@ fn escape_text<E>(s: &str, write: impl FnMut(&[u8]) -> Result<(), E>) -> Result<
 
 /// Canonical XML §2.3 attribute values: `&`, `<`, `"`, TAB, LF and CR escaped.
 fn escape_attr<E>(s: &str, write: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
-    escape(s, write, |b| match b {
+    escape(s, write, [b'&', b'<', b'"'], |b| match b {
         b'&' => Some(b"&amp;"),
         b'<' => Some(b"&lt;"),
         b'"' => Some(b"&quot;"),
@@ -341,76 +342,37 @@ fn escape_attr<E>(s: &str, write: impl FnMut(&[u8]) -> Result<(), E>) -> Result<
     })
 }
 
+/// Write `s` with `rule`'s replacements. Every byte `rule` replaces is below 0x20 or in `set`,
+/// so eight bytes at a time where none is ([`word_has_control_or`]), then byte by byte.
 fn escape<E>(
     s: &str,
     mut write: impl FnMut(&[u8]) -> Result<(), E>,
+    set: [u8; 3],
     rule: impl Fn(u8) -> Option<&'static [u8]>,
 ) -> Result<(), E> {
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if let Some(w) = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        {
+            if !word_has_control_or(w, set) {
+                i += 8;
+                continue;
+            }
+        }
         if let Some(rep) = rule(b) {
             write(&bytes[start..i])?;
             write(rep)?;
             start = i + 1;
         }
+        i += 1;
     }
     write(&bytes[start..])
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::xml::{parse, Limits};
-
-    fn c14n(s: &str, prefixes: &[&str]) -> String {
-        let d = parse(s.as_bytes(), Limits::default()).unwrap();
-        let mut out = Vec::new();
-        let p: Vec<String> = prefixes.iter().map(|s| s.to_string()).collect();
-        canonicalize(&d, d.root(), None, &p, Budget(1 << 20), &mut out).unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn renders_only_utilized_namespaces() {
-        assert_eq!(
-            c14n(
-                "<a:r xmlns:a=\"urn:a\" xmlns:b=\"urn:b\" z=\"1\" b:y=\"2\" a:x=\"3\"><c/></a:r>",
-                &[]
-            ),
-            "<a:r xmlns:a=\"urn:a\" xmlns:b=\"urn:b\" z=\"1\" a:x=\"3\" b:y=\"2\"><c></c></a:r>"
-        );
-        assert_eq!(
-            c14n("<r xmlns=\"urn:d\" xmlns:u=\"urn:u\"><a:c xmlns:a=\"urn:d\"><e xmlns=\"\"/></a:c></r>", &[]),
-            "<r xmlns=\"urn:d\"><a:c xmlns:a=\"urn:d\"><e xmlns=\"\"></e></a:c></r>"
-        );
-        assert_eq!(
-            c14n("<r xmlns:u=\"urn:u\"><c/></r>", &["u"]),
-            "<r xmlns:u=\"urn:u\"><c></c></r>"
-        );
-    }
-
-    #[test]
-    fn escapes_and_drops_comments() {
-        assert_eq!(
-            c14n("<r a=\"&lt;&amp;&quot;&#9;&#xA;&#xD;&gt;\">&lt;&gt;&amp;&#xD;<!--x--><?p  d ?></r>", &[]),
-            "<r a=\"&lt;&amp;&quot;&#x9;&#xA;&#xD;>\">&lt;&gt;&amp;&#xD;<?p d ?></r>"
-        );
-    }
-
-    #[test]
-    fn subtree_keeps_ancestor_bindings_it_uses() {
-        let d = parse(
-            b"<p:r xmlns:p=\"urn:p\" xmlns:q=\"urn:q\"><p:s><q:t/></p:s></p:r>",
-            Limits::default(),
-        )
-        .unwrap();
-        let (s, _) = d.child_elements(d.root()).next().unwrap();
-        let mut out = Vec::new();
-        canonicalize(&d, s, None, &[], Budget(1 << 20), &mut out).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "<p:s xmlns:p=\"urn:p\"><q:t xmlns:q=\"urn:q\"></q:t></p:s>"
-        );
-    }
-}
+#[path = "c14n_tests.rs"]
+mod tests;

@@ -196,7 +196,7 @@ pub(super) fn normalize_newlines(s: &str) -> Cow<'_, str> {
 pub(super) fn normalize_attr_value(raw: &str) -> Result<Cow<'_, str>, Error> {
     // All five are ASCII, so a byte test finds exactly them (UTF-8 never uses bytes below 0x80
     // inside a multi-byte character) without decoding characters.
-    if !has_control_or(raw.as_bytes(), b'&', b'<') {
+    if !has_control_or(raw.as_bytes(), [b'&', b'<', b'<']) {
         return Ok(Cow::Borrowed(raw));
     }
     let raw = normalize_newlines(raw);
@@ -224,25 +224,31 @@ pub(super) fn normalize_attr_value(raw: &str) -> Result<Cow<'_, str>, Error> {
     Ok(Cow::Owned(out))
 }
 
-/// True when `b` holds a byte below 0x20 (TAB, LF or CR once `Char` is checked) or `x` or `y`.
-/// Eight bytes at a time (the "haszero" and "hasless" word tests of Anderson's Bit Twiddling
-/// Hacks, exact for whether any byte matches): this scan of every attribute value had been
-/// 2 % of a verification byte by byte (perf, issue #16).
-pub(super) fn has_control_or(b: &[u8], x: u8, y: u8) -> bool {
-    const LO: u64 = u64::from_ne_bytes([1; 8]);
-    const HI: u64 = LO << 7;
-    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-    let hit = |w: u64| {
-        let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
-        below_space | zero(w ^ (LO * u64::from(x))) | zero(w ^ (LO * u64::from(y))) != 0
-    };
+/// True when `b` holds a byte below 0x20 (TAB, LF or CR once `Char` is checked) or one of
+/// `set`. Eight bytes at a time ([`word_has_control_or`]): this scan of every attribute value had
+/// been 2 % of a verification byte by byte (perf, issue #16).
+pub(super) fn has_control_or(b: &[u8], set: [u8; 3]) -> bool {
     let words = b.chunks_exact(8);
     let tail = words.remainder();
-    // (A word that did not convert, which cannot happen, counts as a hit: the slow path is exact.)
+    // (A word that did not convert, which cannot happen, counts as a hit: callers then take
+    // their exact, byte-by-byte path.)
     words
         .into_iter()
-        .any(|w| <[u8; 8]>::try_from(w).map_or(true, |w| hit(u64::from_ne_bytes(w))))
-        || tail.iter().any(|&c| c < 0x20 || c == x || c == y)
+        .any(|w| <[u8; 8]>::try_from(w).map_or(true, |w| word_has_control_or(w, set)))
+        || tail.iter().any(|&c| c < 0x20 || set.contains(&c))
+}
+
+/// True when one of the eight bytes of `w` is below 0x20 or in `set`: the "haszero" and
+/// "hasless" word tests of Anderson's Bit Twiddling Hacks, exact for whether any byte matches
+/// (the borrows they propagate only ever follow a byte that matched).
+pub(super) fn word_has_control_or(w: [u8; 8], set: [u8; 3]) -> bool {
+    const LO: u64 = u64::from_ne_bytes([1; 8]);
+    const HI: u64 = LO << 7;
+    let w = u64::from_ne_bytes(w);
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
+    let [x, y, z] = set.map(|c| zero(w ^ (LO * u64::from(c))));
+    below_space | x | y | z != 0
 }
 
 /// The five predefined entities and character references (XML 1.0 §4.1, §4.6). Any other

@@ -236,18 +236,21 @@ fn comment_does_not_split_text() {
 #[test]
 fn has_control_or_matches_the_byte_rule() {
     use super::super::lexical::has_control_or;
-    let rule = |b: &[u8]| b.iter().any(|&c| c < 0x20 || c == b'&' || c == b'<');
+    let rule = |b: &[u8]| {
+        b.iter()
+            .any(|&c| c < 0x20 || c == b'&' || c == b'<' || c == b'>')
+    };
     for len in 0..20 {
         for pos in 0..len {
             for v in 0..=255u8 {
                 let mut b = vec![b'a'; len];
                 b[pos] = v;
-                assert_eq!(has_control_or(&b, b'&', b'<'), rule(&b), "{b:?}");
+                assert_eq!(has_control_or(&b, [b'&', b'<', b'>']), rule(&b), "{b:?}");
                 // Neighbours that borrow in the word arithmetic (0x00, 0x80, 0xFF).
                 for n in [0u8, 0x1F, 0x20, 0x80, 0xFF] {
                     if pos + 1 < len {
                         b[pos + 1] = n;
-                        assert_eq!(has_control_or(&b, b'&', b'<'), rule(&b), "{b:?}");
+                        assert_eq!(has_control_or(&b, [b'&', b'<', b'>']), rule(&b), "{b:?}");
                     }
                 }
             }
@@ -270,6 +273,6 @@ fn has_control_or_matches_the_byte_rule() {
                 }
             })
             .collect();
-        assert_eq!(has_control_or(&b, b'&', b'<'), rule(&b), "{b:?}");
+        assert_eq!(has_control_or(&b, [b'&', b'<', b'>']), rule(&b), "{b:?}");
     }
 }
