@@ -179,19 +179,28 @@ impl<'a> Document<'a> {
     }
 
     /// The text of `id`: all its text children joined, comments and PIs skipped. A comment inside
-    /// a value therefore never truncates it (the CVE-2017-11427 class of bug).
-    pub fn text(&self, id: NodeId) -> String {
-        let mut out = String::new();
-        for &c in self.children(id) {
-            if let Some(Node {
+    /// a value therefore never truncates it (the CVE-2017-11427 class of bug). Borrowed when
+    /// there is at most one text child (the usual case), joined into a new string otherwise.
+    pub fn text(&self, id: NodeId) -> Cow<'_, str> {
+        let mut texts = self.children(id).iter().filter_map(|&c| match self.nodes.get(c) {
+            Some(Node {
                 kind: NodeKind::Text(t),
                 ..
-            }) = self.nodes.get(c)
-            {
-                out.push_str(t);
+            }) => Some(&**t),
+            _ => None,
+        });
+        let Some(first) = texts.next() else {
+            return Cow::Borrowed("");
+        };
+        match texts.next() {
+            None => Cow::Borrowed(first),
+            Some(second) => {
+                let mut out = String::from(first);
+                out.push_str(second);
+                texts.for_each(|t| out.push_str(t));
+                Cow::Owned(out)
             }
         }
-        out
     }
 
     /// True when `id` has a child that is text with something other than XML white space.

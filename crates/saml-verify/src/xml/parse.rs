@@ -51,21 +51,23 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document<'_>, Error> {
             nodes: Vec::with_capacity(text.len() / 40),
             root: 0,
             child_ids: Vec::with_capacity(text.len() / 40),
-            decl_list: Vec::new(),
+            decl_list: Vec::with_capacity(16),
             attr_list: Vec::with_capacity(text.len() / 80),
             source_len: text.len(),
         },
-        stack: Vec::new(),
-        open_children: Vec::new(),
-        child_marks: Vec::new(),
+        // Room for a SAML message's depth and breadth: each grows once or not at all.
+        stack: Vec::with_capacity(16),
+        open_children: Vec::with_capacity(64),
+        child_marks: Vec::with_capacity(16),
         bindings: BTreeMap::from([("xml", vec![Cow::Borrowed(XML_NS)])]),
-        scopes: vec!["xml"],
-        scope_marks: Vec::new(),
+        scopes: Vec::with_capacity(16),
+        scope_marks: Vec::with_capacity(16),
         ids: BTreeSet::new(),
         limits,
         seen_root: false,
-        raw_attrs: Vec::new(),
+        raw_attrs: Vec::with_capacity(16),
     };
+    p.scopes.push("xml");
     let mut reader = Reader::from_str(text);
     let cfg = reader.config_mut();
     cfg.check_comments = true;

@@ -229,6 +229,12 @@ fn borrows_what_needs_no_change() {
 fn comment_does_not_split_text() {
     let d = p("<r>ab<!-- c -->cd</r>").unwrap();
     assert_eq!(d.text(d.root()), "abcd");
+    let d = p("<r>a<!--x-->b<?p q?>c<e>not mine</e>d</r>").unwrap();
+    assert_eq!(d.text(d.root()), "abcd");
+    // One text child is lent, not copied; none is empty.
+    let d = p("<r>just&amp;this<e/></r>").unwrap();
+    assert!(matches!(d.text(d.root()), Cow::Borrowed("just&this")));
+    assert_eq!(d.text(d.child_elements(d.root()).next().unwrap().0), "");
 }
 
 /// The word-at-a-time scan answers exactly as the byte-by-byte rule, for every byte value in
