@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 
-use super::parse::borrowed;
 use super::{is_xml_space, Attribute, XML_NS};
 use crate::Error;
 
@@ -25,21 +24,18 @@ pub(super) fn read_attributes<'a>(
 ) -> Result<(), Error> {
     let first = decls.len();
     attrs.clear();
-    // quick-xml's own duplicate check keeps a vector per tag; the parser checks instead, after
-    // namespace resolution ([`duplicate_attribute`], which also catches two of one QName) and
-    // here for declarations ([`duplicate_declaration`]).
-    let mut iter = quick_xml::events::attributes::Attributes::new(content, name_len);
-    iter.with_checks(false);
-    for a in iter {
-        let a = a.map_err(|e| Error::malformed(e.to_string()))?;
+    // Duplicates are checked by the parser, after namespace resolution ([`duplicate_attribute`],
+    // which also catches two of one QName), and here for declarations
+    // ([`duplicate_declaration`]).
+    let mut at = name_len;
+    while let Some((key, raw)) = next_attribute(content, &mut at)? {
         if decls.len() - first + attrs.len() >= max {
             return Err(Error::malformed("too many attributes"));
         }
-        let key = a.key.into_inner();
         if key == "xmlns" || key.starts_with("xmlns:") {
-            check_namespace_uri(borrowed(a.value.clone())?)?;
+            check_namespace_uri(raw)?;
         }
-        let value = normalize_attr_value(borrowed(a.value)?)?;
+        let value = normalize_attr_value(raw)?;
         if key == "xmlns" {
             decls.push(("", value));
         } else if let Some(p) = key.strip_prefix("xmlns:") {
@@ -58,6 +54,66 @@ pub(super) fn read_attributes<'a>(
         }
     }
     duplicate_declaration(decls.get(first..).unwrap_or(&[]))
+}
+
+/// The next attribute of a start tag's `content` from byte `at` on, as written: name and
+/// unnormalized value (XML 1.0 §3.1: `(S Attribute)* S?`, `Attribute ::= Name Eq AttValue`,
+/// `Eq ::= S? '=' S?`, the value in matching single or double quotes). None after the last.
+/// The name's characters are checked when it is split ([`split_qname`]) and the value's when
+/// it is normalized ([`normalize_attr_value`]: no `<`, references well-formed).
+fn next_attribute<'a>(
+    content: &'a str,
+    at: &mut usize,
+) -> Result<Option<(&'a str, &'a str)>, Error> {
+    let b = content.as_bytes();
+    let skip_space = |mut i: usize| {
+        while b.get(i).copied().is_some_and(is_xml_space) {
+            i += 1;
+        }
+        i
+    };
+    let start = skip_space(*at);
+    if start >= b.len() {
+        *at = start;
+        return Ok(None);
+    }
+    if start == *at {
+        return Err(Error::malformed(
+            "attributes must be separated by white space",
+        ));
+    }
+    let mut i = start;
+    while b.get(i).is_some_and(|&c| c != b'=' && !is_xml_space(c)) {
+        i += 1;
+    }
+    let key = content.get(start..i).filter(|k| !k.is_empty());
+    let eq = skip_space(i);
+    let (Some(key), Some(b'=')) = (key, b.get(eq)) else {
+        return Err(Error::malformed("expected name=\"value\" in a start tag"));
+    };
+    let open = skip_space(eq + 1);
+    let quote = match b.get(open) {
+        Some(&q @ (b'"' | b'\'')) => q,
+        _ => {
+            return Err(Error::malformed(format!(
+                "the value of {key} is not quoted"
+            )))
+        }
+    };
+    let close = b
+        .get(open + 1..)
+        .and_then(|rest| rest.iter().position(|&c| c == quote))
+        .map(|n| open + 1 + n);
+    let value = close.and_then(|c| content.get(open + 1..c));
+    match (value, close) {
+        (Some(value), Some(c)) => {
+            *at = c + 1;
+            Ok(Some((key, value)))
+        }
+        _ => Err(Error::malformed(format!(
+            "the value of {key} is not closed"
+        ))),
+    }
 }
 
 /// Longest namespace URI accepted, in bytes. Real ones are under 100 (SAML's is 37).

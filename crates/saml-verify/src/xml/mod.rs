@@ -182,13 +182,16 @@ impl<'a> Document<'a> {
     /// a value therefore never truncates it (the CVE-2017-11427 class of bug). Borrowed when
     /// there is at most one text child (the usual case), joined into a new string otherwise.
     pub fn text(&self, id: NodeId) -> Cow<'_, str> {
-        let mut texts = self.children(id).iter().filter_map(|&c| match self.nodes.get(c) {
-            Some(Node {
-                kind: NodeKind::Text(t),
-                ..
-            }) => Some(&**t),
-            _ => None,
-        });
+        let mut texts = self
+            .children(id)
+            .iter()
+            .filter_map(|&c| match self.nodes.get(c) {
+                Some(Node {
+                    kind: NodeKind::Text(t),
+                    ..
+                }) => Some(&**t),
+                _ => None,
+            });
         let Some(first) = texts.next() else {
             return Cow::Borrowed("");
         };

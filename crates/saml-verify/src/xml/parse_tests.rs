@@ -160,6 +160,36 @@ fn refuses_hostile_structure() {
     assert_eq!(code(&deep), "depth_exceeded");
 }
 
+/// Start-tag attribute syntax (XML 1.0 §3.1): white space around `=` and between attributes,
+/// either quote, the other quote and `>` inside a value; anything else is refused.
+#[test]
+fn reads_attribute_syntax_exactly() {
+    let d = p("<r a = \"x'>y\"\tb='\"q\"'\n c=\"\"  \r\n/>").unwrap();
+    let got: Vec<(&str, &str)> = d
+        .attrs(d.element(0).unwrap())
+        .iter()
+        .map(|a| (a.local, &*a.value))
+        .collect();
+    assert_eq!(got, [("a", "x'>y"), ("b", "\"q\""), ("c", "")]);
+    assert!(p("<r a=\"1\"></r >").is_ok());
+    for bad in [
+        "<r a=\"1\"b=\"2\"/>",
+        "<r a/>",
+        "<r a />",
+        "<r a=/>",
+        "<r a=1/>",
+        "<r a='1\"/>",
+        "<r =\"1\"/>",
+        "<r a=\"1\" =/>",
+        "<r a==\"1\"/>",
+        "<r a=\"1\" / >",
+        "<r a=\"<\"/>",
+        "<r a=\"&\"/>",
+    ] {
+        assert_eq!(p(bad).unwrap_err().code(), "xml_malformed", "{bad}");
+    }
+}
+
 /// Every element's declarations and attributes are its own, however elements nest (they share
 /// two document-wide lists).
 #[test]
