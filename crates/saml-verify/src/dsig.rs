@@ -218,13 +218,13 @@ fn x509_certificates(doc: &Document, keyinfo: NodeId) -> Vec<Vec<u8>> {
 }
 
 /// Verify `sig` (XML-DSig §3.2: reference validation, then signature validation) with the
-/// pinned keys. Returns the canonical bytes of the signed element, minus the signature (the only
+/// pinned keys. Returns the canonical text of the signed element, minus the signature (the only
 /// bytes identity may later be read from), and the SHA-256 fingerprint of the key that verified.
 pub(crate) fn verify(
     doc: &Document,
     sig: &Signature,
     trust: &Trust,
-) -> Result<(Vec<u8>, String), Error> {
+) -> Result<(String, String), Error> {
     if (sig.sig_alg == HashAlg::Sha1 || sig.digest_alg == HashAlg::Sha1) && !trust.allow_sha1 {
         return Err(Error::Sha1Forbidden);
     }
@@ -291,7 +291,7 @@ pub(crate) fn verify(
         });
     };
     // Reference validation (§3.2.1), now that a pinned key signed SignedInfo.
-    let mut signed = Vec::with_capacity(4096);
+    let mut signed = String::with_capacity(4096);
     canonicalize(
         doc,
         sig.parent,
@@ -301,7 +301,7 @@ pub(crate) fn verify(
         &mut signed,
     )
     .map_err(|e| Error::WorkLimitExceeded { limit: e.limit })?;
-    if sig.digest_alg.digest(&signed) != sig.digest_value {
+    if sig.digest_alg.digest(signed.as_bytes()) != sig.digest_value {
         return Err(Error::DigestMismatch);
     }
     Ok((signed, signer.fingerprint()))

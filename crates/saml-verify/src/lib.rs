@@ -348,8 +348,8 @@ fn verify_document(
     })
 }
 
-pub(crate) fn reparse(bytes: &[u8]) -> Result<Document<'_>, Error> {
-    xml::parse(bytes, Limits::default())
+pub(crate) fn reparse(text: &str) -> Result<Document<'_>, Error> {
+    xml::parse_str(text, Limits::default())
 }
 
 /// Where the one assertion is.

@@ -21,14 +21,22 @@ use std::collections::BTreeMap;
 use super::lexical::word_has_control_or;
 use super::{Attribute, Document, Element, NodeId, NodeKind, XML_NS};
 
-/// Where canonical bytes go.
+/// Where canonical bytes go. They arrive as `&str` (every piece is a slice of the parsed
+/// document or ASCII markup), so a `String` sink holds text that needs no UTF-8 validation
+/// when it is parsed again.
 pub trait Sink {
-    fn write(&mut self, bytes: &[u8]);
+    fn write(&mut self, s: &str);
 }
 
 impl Sink for Vec<u8> {
-    fn write(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
+    fn write(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
+}
+
+impl Sink for String {
+    fn write(&mut self, s: &str) {
+        self.push_str(s);
     }
 }
 
@@ -109,12 +117,12 @@ struct Canon<'a, 'o, S: Sink> {
 }
 
 impl<'a, S: Sink> Canon<'a, '_, S> {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), BudgetExceeded> {
+    fn write(&mut self, s: &str) -> Result<(), BudgetExceeded> {
         self.left = self
             .left
-            .checked_sub(bytes.len())
+            .checked_sub(s.len())
             .ok_or(BudgetExceeded { limit: self.limit })?;
-        self.out.write(bytes);
+        self.out.write(s);
         Ok(())
     }
 
@@ -158,13 +166,13 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
             NodeKind::Text(t) => escape_text(t, |b| self.write(b)),
             NodeKind::Comment => Ok(()),
             NodeKind::Pi { target, data } => {
-                self.write(b"<?")?;
-                self.write(target.as_bytes())?;
+                self.write("<?")?;
+                self.write(target)?;
                 if !data.is_empty() {
-                    self.write(b" ")?;
-                    self.write(data.as_bytes())?;
+                    self.write(" ")?;
+                    self.write(data)?;
                 }
-                self.write(b"?>")
+                self.write("?>")
             }
         }
     }
@@ -220,21 +228,21 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
         }
         let (rendered_mark, decls) = self.declarations();
 
-        self.write(b"<")?;
+        self.write("<")?;
         self.qname(e.prefix, e.local)?;
         for i in decls {
             let Some(&(p, uri)) = self.wanted.get(i) else {
                 continue;
             };
             if p.is_empty() {
-                self.write(b" xmlns=\"")?;
+                self.write(" xmlns=\"")?;
             } else {
-                self.write(b" xmlns:")?;
-                self.write(p.as_bytes())?;
-                self.write(b"=\"")?;
+                self.write(" xmlns:")?;
+                self.write(p)?;
+                self.write("=\"")?;
             }
             escape_attr(uri, |b| self.write(b))?;
-            self.write(b"\"")?;
+            self.write("\"")?;
         }
         let mut sorted: [&Attribute; 8] = [&EMPTY_ATTR; 8];
         let mut heap: Vec<&Attribute>;
@@ -249,21 +257,21 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
         };
         attrs.sort_unstable_by(|a, b| attribute_order(a, b));
         for a in attrs.iter() {
-            self.write(b" ")?;
+            self.write(" ")?;
             self.qname(a.prefix, a.local)?;
-            self.write(b"=\"")?;
+            self.write("=\"")?;
             escape_attr(&a.value, |b| self.write(b))?;
-            self.write(b"\"")?;
+            self.write("\"")?;
         }
-        self.write(b">")?;
+        self.write(">")?;
 
         for &c in self.doc.element_children(e) {
             self.node(c)?;
         }
 
-        self.write(b"</")?;
+        self.write("</")?;
         self.qname(e.prefix, e.local)?;
-        self.write(b">")?;
+        self.write(">")?;
         self.leave(rendered_mark, scope_mark);
         Ok(())
     }
@@ -285,10 +293,10 @@ impl<'a, S: Sink> Canon<'a, '_, S> {
 
     fn qname(&mut self, prefix: &str, local: &str) -> Result<(), BudgetExceeded> {
         if !prefix.is_empty() {
-            self.write(prefix.as_bytes())?;
-            self.write(b":")?;
+            self.write(prefix)?;
+            self.write(":")?;
         }
-        self.write(local.as_bytes())
+        self.write(local)
     }
 }
 
@@ -319,36 +327,38 @@ static EMPTY_ATTR: Attribute<'static> = Attribute {
 };
 
 /// Canonical XML §2.3 text nodes: `&`, `<`, `>` and CR escaped.
-fn escape_text<E>(s: &str, write: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+fn escape_text<E>(s: &str, write: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
     escape(s, write, [b'&', b'<', b'>'], |b| match b {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'>' => Some(b"&gt;"),
-        b'\r' => Some(b"&#xD;"),
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'\r' => Some("&#xD;"),
         _ => None,
     })
 }
 
 /// Canonical XML §2.3 attribute values: `&`, `<`, `"`, TAB, LF and CR escaped.
-fn escape_attr<E>(s: &str, write: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+fn escape_attr<E>(s: &str, write: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
     escape(s, write, [b'&', b'<', b'"'], |b| match b {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'"' => Some(b"&quot;"),
-        b'\t' => Some(b"&#x9;"),
-        b'\n' => Some(b"&#xA;"),
-        b'\r' => Some(b"&#xD;"),
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'"' => Some("&quot;"),
+        b'\t' => Some("&#x9;"),
+        b'\n' => Some("&#xA;"),
+        b'\r' => Some("&#xD;"),
         _ => None,
     })
 }
 
 /// Write `s` with `rule`'s replacements. Every byte `rule` replaces is below 0x20 or in `set`,
-/// so eight bytes at a time where none is ([`word_has_control_or`]), then byte by byte.
+/// so eight bytes at a time where none is ([`word_has_control_or`]), then byte by byte. Every
+/// replaced byte is ASCII, so the pieces between them start and end on character boundaries
+/// (`get` never fails; were it to, the piece would be missing and the digest would not match).
 fn escape<E>(
     s: &str,
-    mut write: impl FnMut(&[u8]) -> Result<(), E>,
+    mut write: impl FnMut(&str) -> Result<(), E>,
     set: [u8; 3],
-    rule: impl Fn(u8) -> Option<&'static [u8]>,
+    rule: impl Fn(u8) -> Option<&'static str>,
 ) -> Result<(), E> {
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -364,13 +374,13 @@ fn escape<E>(
             }
         }
         if let Some(rep) = rule(b) {
-            write(&bytes[start..i])?;
+            write(s.get(start..i).unwrap_or_default())?;
             write(rep)?;
             start = i + 1;
         }
         i += 1;
     }
-    write(&bytes[start..])
+    write(s.get(start..).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod lexical;
 mod parse;
 
 pub use lexical::MAX_NAMESPACE_URI_BYTES;
-pub use parse::{parse, Limits};
+pub use parse::{parse, parse_str, Limits};
 
 /// Index of a node in [`Document::nodes`].
 pub type NodeId = usize;

@@ -43,6 +43,12 @@ impl Default for Limits {
 /// they need no unescaping or normalization, from `input`.
 pub fn parse(input: &[u8], limits: Limits) -> Result<Document<'_>, Error> {
     let text = std::str::from_utf8(input).map_err(|_| Error::malformed("not UTF-8"))?;
+    parse_str(text, limits)
+}
+
+/// [`parse`] of text already known to be UTF-8 (canonical bytes written to a `String`, which
+/// are parsed again without a second validation); every other check is the same.
+pub fn parse_str(text: &str, limits: Limits) -> Result<Document<'_>, Error> {
     check_chars(text)?;
     let mut p = Parser {
         input: text,
