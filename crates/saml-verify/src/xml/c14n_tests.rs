@@ -1,5 +1,5 @@
 use super::*;
-use crate::xml::{parse, Limits};
+use crate::xml::{parse, xorshift, Limits};
 
 fn c14n(s: &str, prefixes: &[&str]) -> String {
     let d = parse(s.as_bytes(), Limits::default()).unwrap();
@@ -76,9 +76,7 @@ fn escaping_matches_the_byte_rule() {
     }
     let mut seed = 0x2545_F491_4F6C_DD1Du64;
     for _ in 0..5_000 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        xorshift(&mut seed);
         let len = (seed % 30) as usize;
         cases.push(
             (0..len)

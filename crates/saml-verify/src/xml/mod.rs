@@ -250,3 +250,11 @@ impl<'a> Document<'a> {
 pub fn is_xml_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
+
+/// One step of Marsaglia's xorshift64 (13, 7, 17): the tests' reproducible random inputs.
+#[cfg(test)]
+fn xorshift(seed: &mut u64) {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+}

@@ -1,4 +1,5 @@
 use super::*;
+use crate::xml::xorshift;
 
 fn p(s: &str) -> Result<Document<'_>, Error> {
     parse(s.as_bytes(), Limits::default())
@@ -294,9 +295,7 @@ fn has_control_or_matches_the_byte_rule() {
     }
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     for _ in 0..20_000 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        xorshift(&mut seed);
         let len = (seed % 40) as usize;
         let b: Vec<u8> = (0..len)
             .map(|i| {
